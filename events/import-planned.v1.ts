@@ -1,0 +1,12 @@
+import { z } from "zod";
+
+/** A plan run: who planned what, with the summary and the full plan the client received. */
+export const ImportPlannedV1 = z.object({
+  RunId: z.string(),
+  EntityId: z.string(),
+  ProfileId: z.string(),
+  FileSha256: z.string(),
+  Summary: z.record(z.string(), z.number()),
+  /** The exact JSON text of the plan the client got (`Data` of the response). */
+  ResultJson: z.string(),
+});

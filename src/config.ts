@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/** Reads SPEC §10's names from an env-like record: process.env, a Worker's env, or Deno.env.toObject(). */
+export type Env = Record<string, string | undefined>;
+
+const TokensSchema = z.record(z.string().min(16, "tokens must be at least 16 characters"), z.array(z.string()).min(1));
+
+export type Config = ReturnType<typeof readConfig>;
+
+export class ConfigError extends Error {}
+
+export function readConfig(env: Env) {
+  let apiTokens: Record<string, string[]> | null = null;
+  if (env.API_TOKENS && env.API_TOKENS.trim()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.API_TOKENS);
+    } catch {
+      throw new ConfigError("API_TOKENS must be a JSON object: token → list of scopes");
+    }
+    const r = TokensSchema.safeParse(parsed);
+    if (!r.success) throw new ConfigError(`API_TOKENS is invalid: ${r.error.issues.map((i) => i.message).join("; ")}`);
+    apiTokens = r.data;
+  }
+  const int = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number`);
+    return n;
+  };
+  return {
+    port: int("PORT", 8787),
+    host: env.HOST || "127.0.0.1",
+    libsqlUrl: env.LIBSQL_URL || "file:data/import-service.db",
+    libsqlAuthToken: env.LIBSQL_AUTH_TOKEN || undefined,
+    apiTokens,
+    authDisabled: env.AUTH_DISABLED === "true",
+    publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,
+    maxUploadBytes: int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+    hokify: {
+      baseUrl: env.HOKIFY_BASE_URL || null,
+      mandator: env.HOKIFY_MANDATOR || null,
+      apiToken: env.HOKIFY_API_TOKEN || null,
+      webhookSecret: env.HOKIFY_WEBHOOK_SECRET || null,
+      scopes: (env.HOKIFY_SCOPES || "1").split(",").map((s) => Number(s.trim())).filter((n) => Number.isSafeInteger(n) && n > 0),
+    },
+  };
+}

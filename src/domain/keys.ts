@@ -1,0 +1,15 @@
+/** `Candidate`, `candidate` and ` candidate ` all name `candidate`; `First Name` becomes `first_name`. */
+export function normalizeKey(raw: string): string {
+  return raw
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+}
+
+/** Identity values compare after trimming and case-folding (SPEC §2). */
+export function normalizeIdentity(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = (typeof value === "string" ? value : String(value)).trim().normalize("NFC").toLowerCase();
+  return text.length > 0 ? text : null;
+}

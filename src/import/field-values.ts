@@ -1,0 +1,85 @@
+import type { StoredField } from "../schemas/definitions.js";
+import type { Issue } from "../schemas/api.js";
+import { issue } from "../domain/issues.js";
+
+export type ValueResult = { ok: true; value: unknown } | { ok: false; issue: Issue };
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[0-9(][0-9 ()./-]{2,40}$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const INTEGER = /^[+-]?\d+$/;
+const TRUE = new Set(["true", "1", "yes"]);
+const FALSE = new Set(["false", "0", "no"]);
+
+/**
+ * Turns a raw package value into the stored, normalized value of `field`. `null` (and an empty
+ * string) clears the field. Normalizing makes export → import compare equal (Skip).
+ */
+export function normalizeValue(field: StoredField, raw: unknown, rowIndex: number | null): ValueResult {
+  const at = { fieldKey: field.Key, rowIndex };
+  const bad = (why: string): ValueResult => ({ ok: false, issue: issue("invalid_field_value", `Field '${field.Key}' ${why}.`, at) });
+  if (raw === null || raw === "") return { ok: true, value: null };
+  const scalar = typeof raw === "string" || typeof raw === "number" || typeof raw === "boolean";
+  if (!scalar) return bad(`expects a ${field.Type} value, not ${Array.isArray(raw) ? "an array" : typeof raw}`);
+  const text = typeof raw === "string" ? raw : String(raw);
+  const trimmed = text.trim();
+
+  switch (field.Type) {
+    case "string":
+    case "text": {
+      if (field.MaxLength !== null && [...text].length > field.MaxLength)
+        return { ok: false, issue: issue("value_too_long", `Field '${field.Key}' is longer than ${field.MaxLength} characters.`, at) };
+      return { ok: true, value: text };
+    }
+    case "integer": {
+      const n = typeof raw === "number" ? raw : INTEGER.test(trimmed) ? Number(trimmed) : NaN;
+      return Number.isSafeInteger(n) ? { ok: true, value: n } : bad("expects a whole number");
+    }
+    case "number": {
+      const n = typeof raw === "number" ? raw : trimmed === "" ? NaN : Number(trimmed);
+      return typeof raw !== "boolean" && Number.isFinite(n) ? { ok: true, value: n } : bad("expects a number");
+    }
+    case "boolean": {
+      if (typeof raw === "boolean") return { ok: true, value: raw };
+      const t = trimmed.toLowerCase();
+      if (TRUE.has(t)) return { ok: true, value: true };
+      if (FALSE.has(t)) return { ok: true, value: false };
+      return bad("expects true or false");
+    }
+    case "date": {
+      const m = DATE.exec(trimmed);
+      if (!m) return bad("expects a date as YYYY-MM-DD");
+      const d = new Date(`${trimmed}T00:00:00.000Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(trimmed) ? { ok: true, value: trimmed } : bad("is not a calendar date");
+    }
+    case "datetime": {
+      const d = DATETIME.test(trimmed) ? new Date(trimmed) : null;
+      return d && !Number.isNaN(d.getTime()) ? { ok: true, value: d.toISOString() } : bad("expects an ISO 8601 date-time with a zone");
+    }
+    case "email":
+      return typeof raw === "string" && EMAIL.test(trimmed) && trimmed.length <= 320 ? { ok: true, value: trimmed } : bad("is not an e-mail address");
+    case "url": {
+      if (typeof raw !== "string" || trimmed.length > 2048) return bad("is not an http(s) URL");
+      try {
+        const u = new URL(trimmed);
+        return u.protocol === "http:" || u.protocol === "https:" ? { ok: true, value: trimmed } : bad("is not an http(s) URL");
+      } catch {
+        return bad("is not an http(s) URL");
+      }
+    }
+    case "phone":
+      return PHONE.test(trimmed) ? { ok: true, value: trimmed } : bad("is not a phone number");
+    case "enum": {
+      const options = field.Options ?? [];
+      const exact = options.find((o) => o === trimmed) ?? options.find((o) => o.toLowerCase() === trimmed.toLowerCase());
+      return exact !== undefined ? { ok: true, value: exact } : bad(`must be one of: ${options.join(", ")}`);
+    }
+  }
+}
+
+/** Values compare as stored JSON; absent and null are the same. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if ((a ?? null) === (b ?? null)) return true;
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}

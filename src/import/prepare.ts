@@ -1,0 +1,100 @@
+import type { EntityDefinition, Profile, StoredField } from "../schemas/definitions.js";
+import type { Issue } from "../schemas/api.js";
+import { IdentityMode } from "../schemas/enums.js";
+import { issue } from "../domain/issues.js";
+import { normalizeIdentity, normalizeKey } from "../domain/keys.js";
+import { normalizeValue } from "./field-values.js";
+
+/** A record read, mapped and validated on its own, before anything is looked up. */
+export type PreparedRow = {
+  rowIndex: number;
+  /** Canonical field key → normalized value; null clears; absent keys are untouched. */
+  values: Record<string, unknown>;
+  identity: string | null;
+  instanceId: string | null;
+  rowVersion: string | null;
+  errors: Issue[];
+  warnings: Issue[];
+};
+
+const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Resolves package keys to field keys once per file, not once per row. */
+export function createFieldResolver(definition: EntityDefinition, profile: Profile) {
+  const fields = new Map(definition.Fields.map((f) => [f.Key, f] as const));
+  const cache = new Map<string, StoredField | null>();
+  return (packageKey: string): StoredField | null => {
+    let hit = cache.get(packageKey);
+    if (hit === undefined) {
+      const mapped = profile.FieldMap[packageKey];
+      hit = fields.get(mapped ?? normalizeKey(packageKey)) ?? null;
+      cache.set(packageKey, hit);
+    }
+    return hit;
+  };
+}
+
+export function prepareRow(
+  record: unknown,
+  rowIndex: number,
+  profile: Profile,
+  resolve: ReturnType<typeof createFieldResolver>,
+): PreparedRow {
+  const row: PreparedRow = { rowIndex, values: {}, identity: null, instanceId: null, rowVersion: null, errors: [], warnings: [] };
+  const at = { rowIndex };
+  if (!isObject(record) || !isObject(record.Fields)) {
+    row.errors.push(issue("invalid_package", "Record must be an object with a Fields object.", at));
+    return row;
+  }
+  for (const name of ["InstanceId", "RowVersion"] as const) {
+    const v = record[name];
+    if (v !== undefined && v !== null && typeof v !== "string") row.errors.push(issue("invalid_field_value", `${name} must be a string or null.`, { fieldKey: name, rowIndex }));
+  }
+  const instanceId = typeof record.InstanceId === "string" ? record.InstanceId.trim() : "";
+  row.instanceId = instanceId || null;
+  row.rowVersion = typeof record.RowVersion === "string" && record.RowVersion.trim() ? record.RowVersion.trim() : null;
+
+  for (const [packageKey, raw] of Object.entries(record.Fields)) {
+    const field = resolve(packageKey);
+    if (!field) {
+      row.warnings.push(issue("unknown_field", `'${packageKey}' is not a field of this entity and is ignored.`, { fieldKey: packageKey, rowIndex }));
+      continue;
+    }
+    const r = normalizeValue(field, raw, rowIndex);
+    if (r.ok) row.values[field.Key] = r.value;
+    else row.errors.push(r.issue);
+  }
+
+  if (profile.IdentityMode === IdentityMode.Field) {
+    const key = profile.IdentityFieldKey ?? "";
+    row.identity = normalizeIdentity(row.values[key]);
+    if (row.identity === null && !row.errors.some((e) => e.FieldKey === key))
+      row.errors.push(issue("missing_identity", `The identity field '${key}' has no value.`, { fieldKey: key, rowIndex }));
+  } else if (profile.IdentityMode === IdentityMode.InstanceId) {
+    row.identity = row.instanceId;
+    if (!row.identity) row.errors.push(issue("missing_identity", "InstanceId is required to match records by instance id.", { fieldKey: "InstanceId", rowIndex }));
+    else if (!INSTANCE_ID.test(row.identity)) {
+      row.errors.push(issue("invalid_field_value", "InstanceId may hold only letters, digits and . _ : - (at most 128).", { fieldKey: "InstanceId", rowIndex }));
+      row.identity = null;
+    }
+  }
+  return row;
+}
+
+/** Two records with the same identity: both (all) rows get duplicate_identity_in_file. */
+export function markDuplicateIdentities(rows: PreparedRow[]): void {
+  const seen = new Map<string, PreparedRow>();
+  const flagged = new Set<PreparedRow>();
+  const flag = (r: PreparedRow) => {
+    if (flagged.has(r)) return;
+    flagged.add(r);
+    r.errors.push(issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex }));
+  };
+  for (const r of rows) {
+    if (r.identity === null) continue;
+    const first = seen.get(r.identity);
+    if (first) (flag(first), flag(r));
+    else seen.set(r.identity, r);
+  }
+}

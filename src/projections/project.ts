@@ -1,0 +1,134 @@
+import type { InValue } from "@libsql/client";
+import type { DomainEvent } from "../../events/catalog.js";
+import { normalizeIdentity } from "../domain/keys.js";
+import type { InstanceEvent } from "../domain/instance.js";
+import type { Stmt } from "../store/event-store.js";
+import { ROWS_PER_INSERT, placeholders } from "../store/libsql-event-store.js";
+
+export type ProjectedEvent = { event: DomainEvent; streamVersion: number; position?: number };
+export type ProjectionContext = {
+  recordedAt: string;
+  actor: string;
+  /** Field keys that some Field-mode profile of the entity matches on. */
+  identityFields: (entityId: string) => readonly string[];
+};
+
+/**
+ * The SQL every projection writes for a run of events: the same function serves live commits
+ * and replay. Instance events are folded into multi-row upserts (one statement per 256 rows).
+ */
+export function projectEvents(events: ProjectedEvent[], ctx: ProjectionContext): Stmt[] {
+  const stmts: Stmt[] = [];
+  let instanceRun: { event: InstanceEvent; streamVersion: number }[] = [];
+  const flush = () => {
+    if (instanceRun.length) stmts.push(...instanceStatements(instanceRun, ctx));
+    instanceRun = [];
+  };
+  for (const { event, streamVersion, position } of events) {
+    if (event.type === "InstanceCreated" || event.type === "InstanceUpdated" || event.type === "InstanceDeleted") {
+      instanceRun.push({ event, streamVersion });
+      continue;
+    }
+    flush();
+    stmts.push(...otherStatements(event, streamVersion, ctx, position ?? 0));
+  }
+  flush();
+  return stmts;
+}
+
+function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: number, ctx: ProjectionContext, position: number): Stmt[] {
+  const at = ctx.recordedAt;
+  switch (event.type) {
+    case "EntityDefinitionCreated": {
+      const d = event.data;
+      return [
+        {
+          sql: "INSERT INTO entity_definitions (id, key, display_name_singular, display_name_plural, fields, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+          args: [d.DefinitionId, d.Key, d.DisplayNameSingular, d.DisplayNamePlural, JSON.stringify(d.Fields), version, at, at],
+        },
+      ];
+    }
+    case "EntityDefinitionChanged": {
+      const d = event.data;
+      return [
+        {
+          sql: "UPDATE entity_definitions SET display_name_singular = ?, display_name_plural = ?, fields = ?, version = ?, updated_at = ? WHERE id = ?",
+          args: [d.DisplayNameSingular, d.DisplayNamePlural, JSON.stringify(d.Fields), version, at, d.DefinitionId],
+        },
+      ];
+    }
+    case "ImportProfileCreated":
+    case "ImportProfileChanged": {
+      const d = event.data;
+      return [
+        {
+          sql: `INSERT INTO profiles (id, entity_id, key, name, import_mode, identity_mode, identity_field_key, field_map, skip_unchanged, version, created_at, updated_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, import_mode = excluded.import_mode, identity_mode = excluded.identity_mode,
+                  identity_field_key = excluded.identity_field_key, field_map = excluded.field_map, skip_unchanged = excluded.skip_unchanged,
+                  version = excluded.version, updated_at = excluded.updated_at`,
+          args: [d.ProfileId, d.EntityId, d.Key, d.Name, d.ImportMode, d.IdentityMode, d.IdentityFieldKey, JSON.stringify(d.FieldMap), d.SkipUnchanged ? 1 : 0, version, at, at],
+        },
+      ];
+    }
+    case "ImportPlanned":
+    case "ImportApplied": {
+      const d = event.data;
+      return [
+        {
+          sql: "INSERT INTO import_runs (id, kind, entity_id, profile_id, scope_id, actor, created_at, summary, result, position) VALUES (?,?,?,?,?,?,?,?,?,?)",
+          args: [d.RunId, event.type === "ImportPlanned" ? "plan" : "apply", d.EntityId, d.ProfileId, null, ctx.actor, at, JSON.stringify(d.Summary), d.ResultJson, position],
+        },
+      ];
+    }
+  }
+}
+
+const INSTANCE_COLUMNS = 8;
+const UPSERT_TAIL = ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(instances.fields, excluded.fields), row_version = excluded.row_version,
+  version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`;
+
+function instanceStatements(run: { event: InstanceEvent; streamVersion: number }[], ctx: ProjectionContext): Stmt[] {
+  const stmts: Stmt[] = [];
+  const claims: InValue[] = [];
+  const at = ctx.recordedAt;
+  for (let start = 0; start < run.length; start += ROWS_PER_INSERT) {
+    const chunk = run.slice(start, start + ROWS_PER_INSERT);
+    const args: InValue[] = [];
+    for (const { event, streamVersion } of chunk) {
+      const d = event.data;
+      const patch = event.type === "InstanceCreated" ? event.data.Fields : event.type === "InstanceUpdated" ? event.data.Changes : {};
+      args.push(d.InstanceId, d.EntityId, JSON.stringify(patch), d.RowVersion, streamVersion, at, at, event.type === "InstanceDeleted" ? 1 : 0);
+
+      const identityFields = ctx.identityFields(d.EntityId);
+      if (event.type === "InstanceDeleted") {
+        stmts.push({ sql: "DELETE FROM instance_keys WHERE instance_id = ?", args: [d.InstanceId] });
+        continue;
+      }
+      for (const key of identityFields) {
+        if (!(key in patch)) continue;
+        if (event.type === "InstanceUpdated")
+          stmts.push({ sql: "DELETE FROM instance_keys WHERE entity_id = ? AND field_key = ? AND instance_id = ?", args: [d.EntityId, key, d.InstanceId] });
+        const value = normalizeIdentity(patch[key]);
+        if (value !== null) claims.push(d.EntityId, key, value, d.InstanceId);
+      }
+    }
+    stmts.push({
+      sql: `INSERT INTO instances (id, entity_id, fields, row_version, version, created_at, updated_at, deleted) VALUES ${placeholders(chunk.length, INSTANCE_COLUMNS)}${UPSERT_TAIL}`,
+      args,
+    });
+  }
+  stmts.push(...claimInserts(claims, "INSERT OR IGNORE"));
+  return stmts;
+}
+
+/** Multi-row inserts into the identity index; `verb` INSERT makes a taken identity abort the commit. */
+export function claimInserts(flatArgs: InValue[], verb: "INSERT" | "INSERT OR IGNORE"): Stmt[] {
+  const stmts: Stmt[] = [];
+  const perRow = 4;
+  for (let i = 0; i < flatArgs.length; i += ROWS_PER_INSERT * perRow) {
+    const args = flatArgs.slice(i, i + ROWS_PER_INSERT * perRow);
+    stmts.push({ sql: `${verb} INTO instance_keys (entity_id, field_key, value, instance_id) VALUES ${placeholders(args.length / perRow, perRow)}`, args });
+  }
+  return stmts;
+}

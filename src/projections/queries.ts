@@ -1,0 +1,124 @@
+import type { InValue, Row } from "@libsql/client";
+import type { InstanceState } from "../domain/instance.js";
+import { normalizeKey } from "../domain/keys.js";
+import type { EntityDefinition, Profile } from "../schemas/definitions.js";
+import type { EventStore } from "../store/event-store.js";
+import { IdentityMode } from "../schemas/enums.js";
+
+/** Lookups of ids and identity values go in chunks: one round trip per chunk, never one per row. */
+const IN_CHUNK = 500;
+
+export function toDefinition(row: Row): EntityDefinition {
+  return {
+    Id: String(row.id),
+    Key: String(row.key),
+    DisplayNameSingular: String(row.display_name_singular),
+    DisplayNamePlural: String(row.display_name_plural),
+    Fields: JSON.parse(String(row.fields)),
+    Version: Number(row.version),
+  };
+}
+
+export function toProfile(row: Row): Profile {
+  return {
+    Id: String(row.id),
+    EntityId: String(row.entity_id),
+    Key: String(row.key),
+    Name: String(row.name),
+    ImportMode: Number(row.import_mode) as Profile["ImportMode"],
+    IdentityMode: Number(row.identity_mode) as Profile["IdentityMode"],
+    IdentityFieldKey: row.identity_field_key === null ? null : String(row.identity_field_key),
+    FieldMap: JSON.parse(String(row.field_map)),
+    SkipUnchanged: Number(row.skip_unchanged) === 1,
+    Version: Number(row.version),
+  };
+}
+
+export function toInstance(row: Row): InstanceState {
+  return {
+    Id: String(row.id),
+    EntityId: String(row.entity_id),
+    Fields: JSON.parse(String(row.fields)),
+    RowVersion: String(row.row_version),
+    Version: Number(row.version),
+    CreatedAtUtc: String(row.created_at),
+    UpdatedAtUtc: String(row.updated_at),
+    Deleted: Number(row.deleted) === 1,
+  };
+}
+
+/** `{entity}` is an Id or a Key in any case and spacing. */
+export async function findDefinition(store: EventStore, ref: string): Promise<EntityDefinition | null> {
+  const rows = await store.query({ sql: "SELECT * FROM entity_definitions WHERE id = ? OR key = ? LIMIT 1", args: [ref.trim(), normalizeKey(ref)] });
+  return rows[0] ? toDefinition(rows[0]) : null;
+}
+
+export async function listDefinitions(store: EventStore): Promise<EntityDefinition[]> {
+  return (await store.query("SELECT * FROM entity_definitions ORDER BY key")).map(toDefinition);
+}
+
+export async function findProfile(store: EventStore, entityId: string, ref: string): Promise<Profile | null> {
+  const rows = await store.query({
+    sql: "SELECT * FROM profiles WHERE entity_id = ? AND (id = ? OR key = ?) LIMIT 1",
+    args: [entityId, ref.trim(), normalizeKey(ref)],
+  });
+  return rows[0] ? toProfile(rows[0]) : null;
+}
+
+export async function listProfiles(store: EventStore, entityId: string): Promise<Profile[]> {
+  return (await store.query({ sql: "SELECT * FROM profiles WHERE entity_id = ? ORDER BY key", args: [entityId] })).map(toProfile);
+}
+
+export async function identityFieldsOf(store: EventStore, entityId: string): Promise<string[]> {
+  const rows = await store.query({
+    sql: "SELECT DISTINCT identity_field_key AS k FROM profiles WHERE entity_id = ? AND identity_mode = ? AND identity_field_key IS NOT NULL ORDER BY k",
+    args: [entityId, IdentityMode.Field],
+  });
+  return rows.map((r) => String(r.k));
+}
+
+async function inChunks(values: string[], run: (chunk: string[]) => Promise<Row[]>): Promise<Row[]> {
+  const out: Row[] = [];
+  for (let i = 0; i < values.length; i += IN_CHUNK) out.push(...(await run(values.slice(i, i + IN_CHUNK))));
+  return out;
+}
+
+const marks = (n: number) => new Array(n).fill("?").join(",");
+
+export async function instancesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, InstanceState>> {
+  const rows = await inChunks([...new Set(ids)], (chunk) =>
+    store.query({ sql: `SELECT * FROM instances WHERE entity_id = ? AND id IN (${marks(chunk.length)})`, args: [entityId, ...chunk] }),
+  );
+  return new Map(rows.map((r) => [String(r.id), toInstance(r)] as const));
+}
+
+/** Identity value → instance, through the identity index. */
+export async function instancesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, InstanceState>> {
+  const claims = await inChunks([...new Set(values)], (chunk) =>
+    store.query({
+      sql: `SELECT value, instance_id FROM instance_keys WHERE entity_id = ? AND field_key = ? AND value IN (${marks(chunk.length)})`,
+      args: [entityId, fieldKey, ...chunk],
+    }),
+  );
+  const byId = await instancesByIds(store, entityId, claims.map((c) => String(c.instance_id)));
+  const out = new Map<string, InstanceState>();
+  for (const c of claims) {
+    const inst = byId.get(String(c.instance_id));
+    if (inst) out.set(String(c.value), inst);
+  }
+  return out;
+}
+
+export async function listInstances(store: EventStore, entityId: string, limit: number, after: string | null): Promise<InstanceState[]> {
+  const args: InValue[] = [entityId];
+  let sql = "SELECT * FROM instances WHERE entity_id = ?";
+  if (after) (sql += " AND id > ?"), args.push(after);
+  sql += " ORDER BY id LIMIT ?";
+  args.push(limit);
+  return (await store.query({ sql, args })).map(toInstance);
+}
+
+export async function getInstance(store: EventStore, entityId: string, id: string): Promise<InstanceState | null> {
+  const rows = await store.query({ sql: "SELECT * FROM instances WHERE entity_id = ? AND id = ?", args: [entityId, id] });
+  return rows[0] ? toInstance(rows[0]) : null;
+}

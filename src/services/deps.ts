@@ -1,0 +1,14 @@
+import type { EventMetadata } from "../../events/metadata.js";
+import type { EventStore } from "../store/event-store.js";
+
+/** What the application needs from the outside world; injected so tests and replay are deterministic. */
+export type Deps = {
+  store: EventStore;
+  now: () => Date;
+  newId: () => string;
+};
+
+/** Who is acting, carried into every event's metadata. */
+export type Actor = Omit<EventMetadata, "CausationId">;
+
+export type Failure = { ok: false; status: 400 | 404 | 409; errors: import("../schemas/api.js").Issue[] };

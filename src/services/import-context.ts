@@ -1,0 +1,50 @@
+import type { InstanceState } from "../domain/instance.js";
+import { instancesByIdentity, instancesByIds, findDefinition, findProfile } from "../projections/queries.js";
+import type { EntityDefinition, Profile } from "../schemas/definitions.js";
+import { IdentityMode } from "../schemas/enums.js";
+import type { EntityRef, PlanProfile } from "../schemas/transfer.js";
+import { parsePackage, type ParsedPackage } from "../import/package.js";
+import { createFieldResolver, markDuplicateIdentities, prepareRow, type PreparedRow } from "../import/prepare.js";
+import type { Deps, Failure } from "./deps.js";
+import { entityNotFound } from "./definitions.service.js";
+import { profileNotFound } from "./profiles.service.js";
+
+export type ImportTarget = { definition: EntityDefinition; profile: Profile };
+
+export async function resolveTarget(deps: Deps, entityRef: string, profileRef: string): Promise<{ ok: true; target: ImportTarget } | Failure> {
+  const definition = await findDefinition(deps.store, entityRef);
+  if (!definition) return entityNotFound(entityRef);
+  const profile = await findProfile(deps.store, definition.Id, profileRef);
+  if (!profile) return profileNotFound(profileRef);
+  return { ok: true, target: { definition, profile } };
+}
+
+export function readPackage(text: string, target: ImportTarget): { ok: true; pkg: ParsedPackage } | Failure {
+  const r = parsePackage(text, target.definition);
+  return r.ok ? r : { ok: false, status: 400, errors: r.errors };
+}
+
+export function prepareAll(records: unknown[], target: ImportTarget): PreparedRow[] {
+  const resolve = createFieldResolver(target.definition, target.profile);
+  const rows = records.map((rec, i) => prepareRow(rec, i + 1, target.profile, resolve));
+  markDuplicateIdentities(rows);
+  return rows;
+}
+
+/** The current instance each row matches, looked up in bulk. */
+export async function lookupMatches(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, InstanceState>> {
+  const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
+  if (values.length === 0) return new Map();
+  const { definition, profile } = target;
+  if (profile.IdentityMode === IdentityMode.Field) return instancesByIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
+  if (profile.IdentityMode === IdentityMode.InstanceId) return instancesByIds(deps.store, definition.Id, values);
+  return new Map();
+}
+
+export const entityRef = (d: EntityDefinition): EntityRef => ({ Id: d.Id, Key: d.Key, DisplayNameSingular: d.DisplayNameSingular, DisplayNamePlural: d.DisplayNamePlural });
+export const planProfile = (p: Profile): PlanProfile => ({ Id: p.Id, Key: p.Key, Name: p.Name, ImportMode: p.ImportMode, IdentityMode: p.IdentityMode });
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

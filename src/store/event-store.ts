@@ -1,0 +1,56 @@
+import type { InStatement, Row } from "@libsql/client";
+import type { EventType } from "../../events/catalog.js";
+import type { EventMetadata } from "../../events/metadata.js";
+
+export type Stmt = InStatement;
+
+export type NewEvent = {
+  eventId: string;
+  streamId: string;
+  /** The version this event gives its stream: previous version + 1. The unique key guards it. */
+  streamVersion: number;
+  type: EventType;
+  data: unknown;
+  metadata: EventMetadata;
+};
+
+export type StoredEvent = {
+  position: number;
+  eventId: string;
+  streamId: string;
+  streamVersion: number;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+  recordedAt: string;
+};
+
+/**
+ * One commit: its events and the projection rows they change, written as one atomic batch.
+ * `guards` run first; a guard that fails (a unique key, a CHECK) aborts the whole commit.
+ */
+export type Commit = {
+  events: NewEvent[];
+  projections: Stmt[];
+  guards?: Stmt[];
+  recordedAt: string;
+};
+
+export type AppendOutcome =
+  | { ok: true; firstPosition: number; lastPosition: number }
+  /** `duplicate`: an event id was already stored, so this commit happened before. */
+  | { ok: false; reason: "stream_conflict" | "duplicate" | "constraint"; detail: string };
+
+export type ReadQuery = { after?: number; limit: number; streamId?: string; type?: string };
+
+export interface EventStore {
+  append(commit: Commit): Promise<AppendOutcome>;
+  read(query: ReadQuery): Promise<StoredEvent[]>;
+  readStream(streamId: string): Promise<StoredEvent[]>;
+  /** Reads a projection. */
+  query(stmt: Stmt): Promise<Row[]>;
+  /** Writes outside the log (idempotency records): one atomic batch, serialized with appends. */
+  write(stmts: Stmt[]): Promise<void>;
+  close(): Promise<void>;
+}
