@@ -78,6 +78,8 @@ export async function createApp(opts: AppOptions) {
     if (err instanceof HTTPException && err.status < 500) {
       // Malformed JSON or form bodies, caught by the validators before a handler runs.
       if (err.status === 413) return problem(c, 413, err.message);
+      // SPEC §4/§5 promise 400 for any unusable request, so a wrong media type is a 400 too.
+      if (err.status === 415) return failed(400, [issue("invalid_request", `Unsupported Content-Type '${c.req.header("content-type") ?? ""}': see the route's request body in /openapi.json.`)]);
       return failed(err.status, [issue("invalid_request", err.message || "The request body could not be read.")]);
     }
     opts.logger.error("unhandled error", { requestId: c.get("requestId"), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), stack: err instanceof Error ? err.stack : undefined });

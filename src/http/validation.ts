@@ -9,6 +9,8 @@ export function issuesFromZod(error: z.ZodError, target: string): Issue[] {
   return error.issues.slice(0, 50).map((i) => {
     const fieldKey = i.path.length ? i.path.map(String).join(".") : null;
     if (target === "form" && fieldKey === "File") return issue("invalid_package", "The form has no File part with the JSON export package.", { fieldKey });
+    if (target === "form" && fieldKey === "SelectedRowIndexes")
+      return issue("invalid_selection", "SelectedRowIndexes is required: say which rows to apply (e.g. 1,2,5-9).", { fieldKey });
     const missing = i.code === "invalid_type" && /received undefined/.test(i.message);
     const where = fieldKey ? `'${fieldKey}'` : `the ${target === "json" ? "body" : target}`;
     return missing

@@ -9,6 +9,8 @@ const PHONE = /^\+?[0-9(][0-9 ()./-]{2,40}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 const INTEGER = /^[+-]?\d+$/;
+/** Plain decimal notation only: Number() would also read "0x10", "0b11" and "0o7". */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TRUE = new Set(["true", "1", "yes"]);
 const FALSE = new Set(["false", "0", "no"]);
 
@@ -37,7 +39,7 @@ export function normalizeValue(field: StoredField, raw: unknown, rowIndex: numbe
       return Number.isSafeInteger(n) ? { ok: true, value: n } : bad("expects a whole number");
     }
     case "number": {
-      const n = typeof raw === "number" ? raw : trimmed === "" ? NaN : Number(trimmed);
+      const n = typeof raw === "number" ? raw : DECIMAL.test(trimmed) ? Number(trimmed) : NaN;
       return typeof raw !== "boolean" && Number.isFinite(n) ? { ok: true, value: n } : bad("expects a number");
     }
     case "boolean": {
@@ -50,11 +52,11 @@ export function normalizeValue(field: StoredField, raw: unknown, rowIndex: numbe
     case "date": {
       const m = DATE.exec(trimmed);
       if (!m) return bad("expects a date as YYYY-MM-DD");
-      const d = new Date(`${trimmed}T00:00:00.000Z`);
-      return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(trimmed) ? { ok: true, value: trimmed } : bad("is not a calendar date");
+      return isCalendarDate(trimmed) ? { ok: true, value: trimmed } : bad("is not a calendar date");
     }
     case "datetime": {
-      const d = DATETIME.test(trimmed) ? new Date(trimmed) : null;
+      // Date() rolls 2026-02-30 over into March; the date part must be a real calendar date.
+      const d = DATETIME.test(trimmed) && isCalendarDate(trimmed.slice(0, 10)) ? new Date(trimmed) : null;
       return d && !Number.isNaN(d.getTime()) ? { ok: true, value: d.toISOString() } : bad("expects an ISO 8601 date-time with a zone");
     }
     case "email":
@@ -76,6 +78,12 @@ export function normalizeValue(field: StoredField, raw: unknown, rowIndex: numbe
       return exact !== undefined ? { ok: true, value: exact } : bad(`must be one of: ${options.join(", ")}`);
     }
   }
+}
+
+/** `YYYY-MM-DD` names a day that exists (2026-02-30 does not). */
+function isCalendarDate(ymd: string): boolean {
+  const d = new Date(`${ymd}T00:00:00.000Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(ymd);
 }
 
 /** Values compare as stored JSON; absent and null are the same. */

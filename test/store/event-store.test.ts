@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Client } from "@libsql/client";
+import { uuidv7 } from "uuidv7";
+import { openDatabase } from "../../src/runtime/node-server.js";
+import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
+import type { EventStore, NewEvent } from "../../src/store/event-store.js";
+
+let dir: string;
+let client: Client;
+let store: EventStore;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "store-"));
+  client = await openDatabase(`file:${join(dir, "s.db")}`);
+  store = createLibsqlEventStore(client);
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const meta = { Actor: "test", RequestId: null, CorrelationId: null, CausationId: null };
+const created = (id: string, version = 1, eventId = uuidv7()): NewEvent => ({
+  eventId,
+  streamId: `instance-${id}`,
+  streamVersion: version,
+  type: version === 1 ? "InstanceCreated" : "InstanceUpdated",
+  data: version === 1 ? { InstanceId: id, EntityId: "e", Fields: {}, RowVersion: "r", RunId: null } : { InstanceId: id, EntityId: "e", Changes: {}, RowVersion: "r", RunId: null },
+  metadata: meta,
+});
+const at = "2026-01-01T00:00:00.000Z";
+
+describe("libSQL event store", () => {
+  it("appends a commit atomically with contiguous, gap-free positions", async () => {
+    const a = await store.append({ events: [created("a"), created("b")], projections: [], recordedAt: at });
+    const b = await store.append({ events: [created("c")], projections: [], recordedAt: at });
+    expect(a).toMatchObject({ ok: true, firstPosition: 1, lastPosition: 2 });
+    expect(b).toMatchObject({ ok: true, firstPosition: 3, lastPosition: 3 });
+    const all = await store.read({ limit: 100 });
+    expect(all.map((e) => e.position)).toEqual([1, 2, 3]);
+  });
+
+  it("refuses a second event at the same stream version (optimistic concurrency)", async () => {
+    const r = await store.append({ events: [created("a")], projections: [], recordedAt: at });
+    expect(r).toMatchObject({ ok: false, reason: "stream_conflict" });
+    expect(await store.append({ events: [created("a", 2)], projections: [], recordedAt: at })).toMatchObject({ ok: true });
+  });
+
+  it("reports a repeated event id as a duplicate commit and writes nothing", async () => {
+    const id = uuidv7();
+    expect((await store.append({ events: [created("d", 1, id)], projections: [], recordedAt: at })).ok).toBe(true);
+    const before = (await store.read({ limit: 1000 })).length;
+    expect(await store.append({ events: [created("e"), created("f", 1, id)], projections: [], recordedAt: at })).toMatchObject({ ok: false, reason: "duplicate" });
+    expect((await store.read({ limit: 1000 })).length).toBe(before);
+  });
+
+  it("rolls back the events when a projection statement of the same commit fails", async () => {
+    const before = (await store.read({ limit: 1000 })).length;
+    const r = await store.append({
+      events: [created("g")],
+      projections: [{ sql: "INSERT INTO entity_definitions (id, key) VALUES (?, ?)", args: ["x", null] }],
+      recordedAt: at,
+    });
+    expect(r.ok).toBe(false);
+    expect((await store.read({ limit: 1000 })).length).toBe(before);
+    expect(await store.readStream("instance-g")).toEqual([]);
+  });
+
+  it("refuses UPDATE and DELETE on the log at the database level", async () => {
+    await expect(client.execute("UPDATE events SET type = 'x' WHERE position = 1")).rejects.toThrow(/append-only/);
+    await expect(client.execute("DELETE FROM events WHERE position = 1")).rejects.toThrow(/append-only/);
+    expect((await store.read({ limit: 1 }))[0]!.type).toBe("InstanceCreated");
+  });
+
+  it("reads by stream, type and position", async () => {
+    expect((await store.readStream("instance-a")).map((e) => e.streamVersion)).toEqual([1, 2]);
+    expect((await store.read({ limit: 10, type: "InstanceUpdated" })).map((e) => e.streamId)).toEqual(["instance-a"]);
+    expect((await store.read({ after: 2, limit: 1 }))[0]!.position).toBe(3);
+  });
+
+  it("runs in WAL mode with a busy timeout", async () => {
+    expect((await client.execute("PRAGMA journal_mode")).rows[0]![0]).toBe("wal");
+    expect(Number((await client.execute("PRAGMA busy_timeout")).rows[0]![0])).toBeGreaterThanOrEqual(5000);
+  });
+});
