@@ -33,7 +33,7 @@ describe("plan", () => {
         { Fields: { first_name: "No mail" } }, // 6 missing_identity
         { Fields: { email: "w@example.at", shoe: 44 } }, // 7 warning unknown_field
         { Fields: { email: "not-an-email" } }, // 8 invalid_field_value
-        "not a record", // 9 invalid_package row
+        "not a record" as unknown as { Fields: Record<string, unknown> }, // 9 invalid_package row
         { Fields: { email: "known@example.at", age: 41 } }, // 10 would update known… but duplicates row 2
       ]),
     );
