@@ -9,7 +9,7 @@ export class UnknownEventError extends Error {}
 
 /** Reads stored event data of any known version as the current version's shape. */
 export function upcast(type: string, schemaVersion: number, data: unknown): DomainEvent {
-  if (!(type in eventCatalog)) throw new UnknownEventError(`unknown event type ${type}`);
+  if (!Object.hasOwn(eventCatalog, type)) throw new UnknownEventError(`unknown event type ${type}`);
   const t = type as EventType;
   const entry = eventCatalog[t];
   let value = data;

@@ -43,7 +43,7 @@ export function classifyRow(row: PreparedRow, matched: InstanceState | null, def
         errors.push(issue("concurrency_conflict", `Instance ${live.Id} changed since the export (RowVersion ${row.rowVersion} is not current).`, { fieldKey: "RowVersion", rowIndex: row.rowIndex }));
       } else {
         const changes: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(row.values)) if (!sameValue(live.Fields[k], v)) changes[k] = v;
+        for (const [k, v] of Object.entries(row.values)) if (!sameValue(ownValue(live.Fields, k), v)) changes[k] = v;
         const unchanged = Object.keys(changes).length === 0;
         action = unchanged && profile.SkipUnchanged ? Action.Skip : Action.Update;
         fields = changes;
@@ -62,7 +62,8 @@ export function classifyRow(row: PreparedRow, matched: InstanceState | null, def
     for (const f of definition.Fields) {
       if (!f.Required) continue;
       // An update may leave an already-empty required field empty, but never clear it.
-      const missing = action === Action.Create ? fields[f.Key] === undefined : row.values[f.Key] === null && live?.Fields[f.Key] !== undefined;
+      const missing =
+        action === Action.Create ? !Object.hasOwn(fields, f.Key) : row.values[f.Key] === null && live !== null && ownValue(live.Fields, f.Key) !== undefined;
       if (missing && !errors.some((e) => e.FieldKey === f.Key))
         errors.push(issue("required_field_missing", `Field '${f.Key}' is required.`, { fieldKey: f.Key, rowIndex: row.rowIndex }));
     }
@@ -79,6 +80,11 @@ export function classifyRow(row: PreparedRow, matched: InstanceState | null, def
     fields,
     createId: profile.IdentityMode === IdentityMode.InstanceId ? row.identity : null,
   };
+}
+
+/** Own keys only: a field named "constructor" must not read Object.prototype. */
+function ownValue(fields: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(fields, key) ? fields[key] : undefined;
 }
 
 export const rowHasErrors = (d: RowDecision) => d.errors.some(isError);

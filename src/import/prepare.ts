@@ -27,7 +27,8 @@ export function createFieldResolver(definition: EntityDefinition, profile: Profi
   return (packageKey: string): StoredField | null => {
     let hit = cache.get(packageKey);
     if (hit === undefined) {
-      const mapped = profile.FieldMap[packageKey];
+      // Own keys only: a package key such as "constructor" must not read Object.prototype.
+      const mapped = Object.hasOwn(profile.FieldMap, packageKey) ? profile.FieldMap[packageKey] : undefined;
       hit = fields.get(mapped ?? normalizeKey(packageKey)) ?? null;
       cache.set(packageKey, hit);
     }
@@ -68,7 +69,7 @@ export function prepareRow(
 
   if (profile.IdentityMode === IdentityMode.Field) {
     const key = profile.IdentityFieldKey ?? "";
-    row.identity = normalizeIdentity(row.values[key]);
+    row.identity = normalizeIdentity(Object.hasOwn(row.values, key) ? row.values[key] : null);
     if (row.identity === null && !row.errors.some((e) => e.FieldKey === key))
       row.errors.push(issue("missing_identity", `The identity field '${key}' has no value.`, { fieldKey: key, rowIndex }));
   } else if (profile.IdentityMode === IdentityMode.InstanceId) {
