@@ -1,17 +1,13 @@
 import { ConfigError, readConfig } from "../config.js";
-import { jsonLogger, startNodeServer } from "./node-server.js";
+import { startNodeServer } from "./node-server.js";
+import { AUTH_DISABLED_WARNING, loggerFor, startupLines } from "./service.js";
 
 /** `npm start`: the service on Node with the embedded libSQL file by default. */
 async function main() {
   const config = readConfig(process.env);
-  if (config.authDisabled) console.warn("WARNING: AUTH_DISABLED=true — every request is accepted without a token. Use only for local trials.");
-  const server = await startNodeServer(config, process.env.LOG_LEVEL === "silent" ? { info() {}, error: jsonLogger.error } : jsonLogger);
-  console.log(`Import service listening on ${server.url} (database ${config.libsqlUrl})`);
-  console.log(`API reference: ${server.url}/docs`);
-  if (server.token) {
-    console.log("No API_TOKENS configured: this one-time token has every scope until the process stops:");
-    console.log(`  ${server.token}`);
-  }
+  if (config.authDisabled) console.warn(AUTH_DISABLED_WARNING);
+  const server = await startNodeServer(config, loggerFor(process.env.LOG_LEVEL));
+  for (const line of startupLines(config, server.url, server.token)) console.log(line);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

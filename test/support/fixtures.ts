@@ -29,7 +29,7 @@ export function pkg(records: { InstanceId?: string | null; RowVersion?: string |
 }
 
 /** A workspace with the candidate definition and the by_email profile. */
-export async function seedCandidate(server: TestServer) {
+export async function seedCandidate(server: Pick<TestServer, "api">) {
   const def = await server.api.post(paths.definitions, CANDIDATE);
   if (def.status !== 201) throw new Error(`seed definition: ${def.status} ${def.text}`);
   const prof = await server.api.post(paths.profiles(), BY_EMAIL);

@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { uuidv7 } from "uuidv7";
+import { createApp } from "../app.js";
+import type { Config } from "../config.js";
+import type { Logger } from "../http/context.js";
+import type { EventStore } from "../store/event-store.js";
+import { createLibsqlEventStore } from "../store/libsql-event-store.js";
+import { openDatabase } from "./open-database.js";
+
+/** Start-up shared by the Node and Deno entries: everything but listening on a port. */
+
+export const jsonLogger: Logger = {
+  info: (msg, fields) => console.log(JSON.stringify({ level: "info", time: new Date().toISOString(), msg, ...fields })),
+  error: (msg, fields) => console.error(JSON.stringify({ level: "error", time: new Date().toISOString(), msg, ...fields })),
+};
+
+/** `LOG_LEVEL=silent` turns the access log off; errors are still written. */
+export const loggerFor = (logLevel: string | undefined): Logger => (logLevel === "silent" ? { info() {}, error: jsonLogger.error } : jsonLogger);
+
+export const AUTH_DISABLED_WARNING = "WARNING: AUTH_DISABLED=true — every request is accepted without a token. Use only for local trials.";
+
+export type Service = {
+  app: Awaited<ReturnType<typeof createApp>>;
+  store: EventStore;
+  /** The one-time all-scopes token made when no API_TOKENS are configured (and auth is on); else null. */
+  token: string | null;
+};
+
+/** Opens (and migrates) the database and builds the app. */
+export async function buildService(config: Config, logger: Logger = jsonLogger): Promise<Service> {
+  const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken);
+  const store = createLibsqlEventStore(client);
+  let tokens = config.apiTokens;
+  let token: string | null = null;
+  if (!tokens && !config.authDisabled) {
+    token = randomBytes(24).toString("base64url");
+    tokens = { [token]: ["*"] };
+  }
+  const app = await createApp({
+    deps: { store, now: () => new Date(), newId: uuidv7 },
+    tokens,
+    authDisabled: config.authDisabled,
+    maxUploadBytes: config.maxUploadBytes,
+    logger,
+  });
+  return { app, store, token };
+}
+
+/** The lines `npm start` and `npm run start:deno` print once they listen. */
+export function startupLines(config: Config, url: string, token: string | null): string[] {
+  const lines = [`Import service listening on ${url} (database ${config.libsqlUrl})`, `API reference: ${url}/docs`];
+  if (token) lines.push("No API_TOKENS configured: this one-time token has every scope until the process stops:", `  ${token}`);
+  return lines;
+}
