@@ -10,6 +10,7 @@ import type { AppEnv, Logger } from "./http/context.js";
 import { failed } from "./http/envelope.js";
 import { idempotency } from "./http/idempotency.js";
 import { problem } from "./http/problem.js";
+import { auditRouter } from "./routes/audit/audit.index.js";
 import { definitionsRouter } from "./routes/definitions/definitions.index.js";
 import { instancesRouter } from "./routes/instances/instances.index.js";
 import { jsonImportRouter } from "./routes/json-import/json-import.index.js";
@@ -72,6 +73,7 @@ export async function createApp(opts: AppOptions) {
   app.route("/", profilesRouter());
   app.route("/", jsonImportRouter());
   app.route("/", instancesRouter());
+  app.route("/", auditRouter());
 
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError((err, c) => {

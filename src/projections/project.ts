@@ -5,13 +5,19 @@ import type { InstanceEvent } from "../domain/instance.js";
 import type { Stmt } from "../store/event-store.js";
 import { ROWS_PER_INSERT, placeholders } from "../store/libsql-event-store.js";
 
-export type ProjectedEvent = { event: DomainEvent; streamVersion: number; position?: number };
+export type ProjectedEvent = { event: DomainEvent; streamVersion: number };
 export type ProjectionContext = {
   recordedAt: string;
   actor: string;
   /** Field keys that some Field-mode profile of the entity matches on. */
   identityFields: (entityId: string) => readonly string[];
+  /** Table name mapping: replay writes the same rows into fresh `replay_*` tables. */
+  table?: (name: ProjectionTable) => string;
 };
+
+export const PROJECTION_TABLES = ["entity_definitions", "profiles", "instances", "instance_keys", "import_runs"] as const;
+export type ProjectionTable = (typeof PROJECTION_TABLES)[number];
+const sameName = (name: ProjectionTable) => name;
 
 /**
  * The SQL every projection writes for a run of events: the same function serves live commits
@@ -24,26 +30,27 @@ export function projectEvents(events: ProjectedEvent[], ctx: ProjectionContext):
     if (instanceRun.length) stmts.push(...instanceStatements(instanceRun, ctx));
     instanceRun = [];
   };
-  for (const { event, streamVersion, position } of events) {
+  for (const { event, streamVersion } of events) {
     if (event.type === "InstanceCreated" || event.type === "InstanceUpdated" || event.type === "InstanceDeleted") {
       instanceRun.push({ event, streamVersion });
       continue;
     }
     flush();
-    stmts.push(...otherStatements(event, streamVersion, ctx, position ?? 0));
+    stmts.push(...otherStatements(event, streamVersion, ctx));
   }
   flush();
   return stmts;
 }
 
-function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: number, ctx: ProjectionContext, position: number): Stmt[] {
+function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: number, ctx: ProjectionContext): Stmt[] {
   const at = ctx.recordedAt;
+  const t = ctx.table ?? sameName;
   switch (event.type) {
     case "EntityDefinitionCreated": {
       const d = event.data;
       return [
         {
-          sql: "INSERT INTO entity_definitions (id, key, display_name_singular, display_name_plural, fields, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+          sql: `INSERT INTO ${t("entity_definitions")} (id, key, display_name_singular, display_name_plural, fields, version, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)`,
           args: [d.DefinitionId, d.Key, d.DisplayNameSingular, d.DisplayNamePlural, JSON.stringify(d.Fields), version, at, at],
         },
       ];
@@ -52,7 +59,7 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
       const d = event.data;
       return [
         {
-          sql: "UPDATE entity_definitions SET display_name_singular = ?, display_name_plural = ?, fields = ?, version = ?, updated_at = ? WHERE id = ?",
+          sql: `UPDATE ${t("entity_definitions")} SET display_name_singular = ?, display_name_plural = ?, fields = ?, version = ?, updated_at = ? WHERE id = ?`,
           args: [d.DisplayNameSingular, d.DisplayNamePlural, JSON.stringify(d.Fields), version, at, d.DefinitionId],
         },
       ];
@@ -62,7 +69,7 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
       const d = event.data;
       return [
         {
-          sql: `INSERT INTO profiles (id, entity_id, key, name, import_mode, identity_mode, identity_field_key, field_map, skip_unchanged, version, created_at, updated_at)
+          sql: `INSERT INTO ${t("profiles")} (id, entity_id, key, name, import_mode, identity_mode, identity_field_key, field_map, skip_unchanged, version, created_at, updated_at)
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, import_mode = excluded.import_mode, identity_mode = excluded.identity_mode,
                   identity_field_key = excluded.identity_field_key, field_map = excluded.field_map, skip_unchanged = excluded.skip_unchanged,
@@ -76,8 +83,8 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
       const d = event.data;
       return [
         {
-          sql: "INSERT INTO import_runs (id, kind, entity_id, profile_id, scope_id, actor, created_at, summary, result, position) VALUES (?,?,?,?,?,?,?,?,?,?)",
-          args: [d.RunId, event.type === "ImportPlanned" ? "plan" : "apply", d.EntityId, d.ProfileId, null, ctx.actor, at, JSON.stringify(d.Summary), d.ResultJson, position],
+          sql: `INSERT INTO ${t("import_runs")} (id, kind, entity_id, profile_id, scope_id, actor, created_at, summary, result) VALUES (?,?,?,?,?,?,?,?,?)`,
+          args: [d.RunId, event.type === "ImportPlanned" ? "plan" : "apply", d.EntityId, d.ProfileId, null, ctx.actor, at, JSON.stringify(d.Summary), d.ResultJson],
         },
       ];
     }
@@ -85,13 +92,16 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
 }
 
 const INSTANCE_COLUMNS = 8;
-const UPSERT_TAIL = ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(instances.fields, excluded.fields), row_version = excluded.row_version,
+const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
   version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`;
 
 function instanceStatements(run: { event: InstanceEvent; streamVersion: number }[], ctx: ProjectionContext): Stmt[] {
   const stmts: Stmt[] = [];
   const claims: InValue[] = [];
   const at = ctx.recordedAt;
+  const t = ctx.table ?? sameName;
+  const instances = t("instances");
+  const keys = t("instance_keys");
   for (let start = 0; start < run.length; start += ROWS_PER_INSERT) {
     const chunk = run.slice(start, start + ROWS_PER_INSERT);
     const args: InValue[] = [];
@@ -102,33 +112,33 @@ function instanceStatements(run: { event: InstanceEvent; streamVersion: number }
 
       const identityFields = ctx.identityFields(d.EntityId);
       if (event.type === "InstanceDeleted") {
-        stmts.push({ sql: "DELETE FROM instance_keys WHERE instance_id = ?", args: [d.InstanceId] });
+        stmts.push({ sql: `DELETE FROM ${keys} WHERE instance_id = ?`, args: [d.InstanceId] });
         continue;
       }
       for (const key of identityFields) {
         if (!(key in patch)) continue;
         if (event.type === "InstanceUpdated")
-          stmts.push({ sql: "DELETE FROM instance_keys WHERE entity_id = ? AND field_key = ? AND instance_id = ?", args: [d.EntityId, key, d.InstanceId] });
+          stmts.push({ sql: `DELETE FROM ${keys} WHERE entity_id = ? AND field_key = ? AND instance_id = ?`, args: [d.EntityId, key, d.InstanceId] });
         const value = normalizeIdentity(patch[key]);
         if (value !== null) claims.push(d.EntityId, key, value, d.InstanceId);
       }
     }
     stmts.push({
-      sql: `INSERT INTO instances (id, entity_id, fields, row_version, version, created_at, updated_at, deleted) VALUES ${placeholders(chunk.length, INSTANCE_COLUMNS)}${UPSERT_TAIL}`,
+      sql: `INSERT INTO ${instances} (id, entity_id, fields, row_version, version, created_at, updated_at, deleted) VALUES ${placeholders(chunk.length, INSTANCE_COLUMNS)}${upsertTail(instances)}`,
       args,
     });
   }
-  stmts.push(...claimInserts(claims, "INSERT OR IGNORE"));
+  stmts.push(...claimInserts(claims, "INSERT OR IGNORE", keys));
   return stmts;
 }
 
 /** Multi-row inserts into the identity index; `verb` INSERT makes a taken identity abort the commit. */
-export function claimInserts(flatArgs: InValue[], verb: "INSERT" | "INSERT OR IGNORE"): Stmt[] {
+export function claimInserts(flatArgs: InValue[], verb: "INSERT" | "INSERT OR IGNORE", table = "instance_keys"): Stmt[] {
   const stmts: Stmt[] = [];
   const perRow = 4;
   for (let i = 0; i < flatArgs.length; i += ROWS_PER_INSERT * perRow) {
     const args = flatArgs.slice(i, i + ROWS_PER_INSERT * perRow);
-    stmts.push({ sql: `${verb} INTO instance_keys (entity_id, field_key, value, instance_id) VALUES ${placeholders(args.length / perRow, perRow)}`, args });
+    stmts.push({ sql: `${verb} INTO ${table} (entity_id, field_key, value, instance_id) VALUES ${placeholders(args.length / perRow, perRow)}`, args });
   }
   return stmts;
 }

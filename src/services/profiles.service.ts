@@ -1,10 +1,9 @@
 import type { z } from "@hono/zod-openapi";
-import type { InValue } from "@libsql/client";
 import { evolveProfile, decideCreateProfile } from "../domain/profiles.js";
 import { issue } from "../domain/issues.js";
-import { normalizeIdentity, normalizeKey } from "../domain/keys.js";
-import { claimInserts } from "../projections/project.js";
-import { findDefinition, findProfile, identityFieldsOf, listInstances } from "../projections/queries.js";
+import { normalizeKey } from "../domain/keys.js";
+import { identityBackfill } from "../projections/identity-backfill.js";
+import { findDefinition, findProfile, identityFieldsOf } from "../projections/queries.js";
 import type { Profile, ProfileBodySchema } from "../schemas/definitions.js";
 import { IdentityMode } from "../schemas/enums.js";
 import { commitEvents, streams } from "./commit.js";
@@ -22,21 +21,11 @@ export async function createProfile(deps: Deps, actor: Actor, entityRef: string,
   const event = decision.events[0]!;
 
   // A new identity field needs the identity index filled for the instances that already exist.
-  const extra = [];
   const identityField = event.data.IdentityMode === IdentityMode.Field ? event.data.IdentityFieldKey : null;
-  if (identityField && !(await identityFieldsOf(deps.store, definition.Id)).includes(identityField)) {
-    const claims: InValue[] = [];
-    for (let after: string | null = null; ; ) {
-      const page = await listInstances(deps.store, definition.Id, 1000, after);
-      for (const inst of page) {
-        const value = normalizeIdentity(inst.Fields[identityField]);
-        if (value !== null && !inst.Deleted) claims.push(definition.Id, identityField, value, inst.Id);
-      }
-      if (page.length < 1000) break;
-      after = page[page.length - 1]!.Id;
-    }
-    extra.push(...claimInserts(claims, "INSERT OR IGNORE"));
-  }
+  const extra =
+    identityField && !(await identityFieldsOf(deps.store, definition.Id)).includes(identityField)
+      ? await identityBackfill((stmt) => deps.store.query(stmt), definition.Id, identityField)
+      : [];
 
   const outcome = await commitEvents(deps, [{ streamId: streams.profile(event.data.ProfileId), streamVersion: 1, event }], { ...actor, CausationId: null }, { extra });
   if (!outcome.ok) return { ok: false, status: 409, errors: [issue("key_already_exists", `A profile with key '${event.data.Key}' exists.`, { fieldKey: "Key" })] };

@@ -1,0 +1,32 @@
+import type { InValue, Row } from "@libsql/client";
+import { normalizeIdentity } from "../domain/keys.js";
+import type { Stmt } from "../store/event-store.js";
+import { claimInserts } from "./project.js";
+
+const PAGE = 1000;
+
+/**
+ * When a profile makes a field an identity field for the first time, the identity index must
+ * learn the values the entity's instances already hold. Live commits and replay both use this.
+ */
+export async function identityBackfill(
+  query: (stmt: Stmt) => Promise<Row[]>,
+  entityId: string,
+  fieldKey: string,
+  tables: { instances: string; instanceKeys: string } = { instances: "instances", instanceKeys: "instance_keys" },
+): Promise<Stmt[]> {
+  const claims: InValue[] = [];
+  for (let after = ""; ; ) {
+    const page = await query({
+      sql: `SELECT id, fields FROM ${tables.instances} WHERE entity_id = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ${PAGE}`,
+      args: [entityId, after],
+    });
+    for (const row of page) {
+      const value = normalizeIdentity((JSON.parse(String(row.fields)) as Record<string, unknown>)[fieldKey]);
+      if (value !== null) claims.push(entityId, fieldKey, value, String(row.id));
+    }
+    if (page.length < PAGE) break;
+    after = String(page[page.length - 1]!.id);
+  }
+  return claimInserts(claims, "INSERT OR IGNORE", tables.instanceKeys);
+}

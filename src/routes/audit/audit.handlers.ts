@@ -1,0 +1,20 @@
+import { failed, ok, okJson } from "../../http/envelope.js";
+import { replayProjections } from "../../replay/replay.js";
+import { eventPage, importRunResult, listImportRuns } from "../../services/audit.service.js";
+import type { AppRouteHandler } from "../types.js";
+import type * as routes from "./audit.routes.js";
+
+export const events: AppRouteHandler<typeof routes.events> = async (c) => ok(await eventPage(c.get("deps"), c.req.valid("query")));
+
+export const imports: AppRouteHandler<typeof routes.imports> = async (c) => {
+  const r = await listImportRuns(c.get("deps"), c.req.valid("query"));
+  return r.ok ? ok(r.runs) : failed(r.status, r.errors);
+};
+
+export const importRun: AppRouteHandler<typeof routes.importRun> = async (c) => {
+  const r = await importRunResult(c.get("deps"), c.req.valid("param").runId);
+  return r.ok ? okJson(r.json) : failed(r.status, r.errors);
+};
+
+export const replay: AppRouteHandler<typeof routes.replay> = async (c) =>
+  ok(await replayProjections(c.get("deps").store, { swap: c.req.valid("query").swap === "true" }));
