@@ -4,6 +4,7 @@ import { EntityDefinitionChangedV1 } from "./entity-definition-changed.v1.js";
 import { ImportProfileCreatedV1 } from "./import-profile-created.v1.js";
 import { ImportProfileChangedV1 } from "./import-profile-changed.v1.js";
 import { InstanceCreatedV1 } from "./instance-created.v1.js";
+import { InstanceCreatedV2 } from "./instance-created.v2.js";
 import { InstanceUpdatedV1 } from "./instance-updated.v1.js";
 import { InstanceDeletedV1 } from "./instance-deleted.v1.js";
 import { ImportPlannedV1 } from "./import-planned.v1.js";
@@ -18,7 +19,7 @@ export const eventCatalog = {
   EntityDefinitionChanged: { current: 1, versions: { 1: EntityDefinitionChangedV1 } },
   ImportProfileCreated: { current: 1, versions: { 1: ImportProfileCreatedV1 } },
   ImportProfileChanged: { current: 1, versions: { 1: ImportProfileChangedV1 } },
-  InstanceCreated: { current: 1, versions: { 1: InstanceCreatedV1 } },
+  InstanceCreated: { current: 2, versions: { 1: InstanceCreatedV1, 2: InstanceCreatedV2 } },
   InstanceUpdated: { current: 1, versions: { 1: InstanceUpdatedV1 } },
   InstanceDeleted: { current: 1, versions: { 1: InstanceDeletedV1 } },
   ImportPlanned: { current: 1, versions: { 1: ImportPlannedV1 } },
@@ -33,7 +34,7 @@ export const DomainEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("EntityDefinitionChanged"), data: EntityDefinitionChangedV1 }),
   z.object({ type: z.literal("ImportProfileCreated"), data: ImportProfileCreatedV1 }),
   z.object({ type: z.literal("ImportProfileChanged"), data: ImportProfileChangedV1 }),
-  z.object({ type: z.literal("InstanceCreated"), data: InstanceCreatedV1 }),
+  z.object({ type: z.literal("InstanceCreated"), data: InstanceCreatedV2 }),
   z.object({ type: z.literal("InstanceUpdated"), data: InstanceUpdatedV1 }),
   z.object({ type: z.literal("InstanceDeleted"), data: InstanceDeletedV1 }),
   z.object({ type: z.literal("ImportPlanned"), data: ImportPlannedV1 }),

@@ -2,8 +2,11 @@ import { eventCatalog, type DomainEvent, type EventType } from "./catalog.js";
 
 type Upcaster = (data: unknown) => unknown;
 
-/** `upcasters[type][v]` turns data of version v into version v + 1. None exist yet. */
-const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {};
+/** `upcasters[type][v]` turns data of version v into version v + 1. */
+const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
+  // v1 instances were created before runs were linked: no run is known.
+  InstanceCreated: { 1: (data) => ({ RunId: null, ...(data as object) }) },
+};
 
 export class UnknownEventError extends Error {}
 
@@ -13,6 +16,7 @@ export function upcast(type: string, schemaVersion: number, data: unknown): Doma
   const t = type as EventType;
   const entry = eventCatalog[t];
   let value = data;
+  if (schemaVersion > entry.current) throw new UnknownEventError(`${type} v${schemaVersion} is newer than this code (v${entry.current})`);
   for (let v = schemaVersion; v < entry.current; v++) {
     const step = upcasters[t]?.[v];
     if (!step) throw new UnknownEventError(`no upcaster for ${type} v${v}`);
