@@ -40,20 +40,19 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const principal = c.get("principal").tokenId;
     const slot = `${principal}\u0000${key}`;
     // A concurrent twin waits for the first to finish, then is answered from what it stored.
+    // The slot is taken before any await, so two twins can never both get past this point.
     while (inFlight.has(slot)) await inFlight.get(slot);
-
-    const hash = await fingerprint(c.req);
-    const stored = await store.query({ sql: "SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE principal = ? AND key = ?", args: [principal, key] });
-    const hit = stored[0];
-    if (hit) {
-      if (String(hit.request_hash) !== hash)
-        return failed(409, [issue("idempotency_key_reused", "This Idempotency-Key was used for a different request.", { fieldKey: "Idempotency-Key" })]);
-      return new Response(String(hit.body), { status: Number(hit.status), headers: { "content-type": String(hit.content_type), "idempotent-replayed": "true" } });
-    }
-
     let done!: () => void;
     inFlight.set(slot, new Promise<void>((r) => (done = r)));
     try {
+      const hash = await fingerprint(c.req);
+      const stored = await store.query({ sql: "SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE principal = ? AND key = ?", args: [principal, key] });
+      const hit = stored[0];
+      if (hit) {
+        if (String(hit.request_hash) !== hash)
+          return failed(409, [issue("idempotency_key_reused", "This Idempotency-Key was used for a different request.", { fieldKey: "Idempotency-Key" })]);
+        return new Response(String(hit.body), { status: Number(hit.status), headers: { "content-type": String(hit.content_type), "idempotent-replayed": "true" } });
+      }
       await next();
       const res = c.res;
       const type = res.headers.get("content-type") ?? "";

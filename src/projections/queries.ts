@@ -5,8 +5,12 @@ import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import type { EventStore } from "../store/event-store.js";
 import { IdentityMode } from "../schemas/enums.js";
 
-/** Lookups of ids and identity values go in chunks: one round trip per chunk, never one per row. */
-const IN_CHUNK = 500;
+/**
+ * Lookups of ids and identity values go in chunks: one round trip per chunk, never one per row.
+ * The chunk travels as one JSON array parameter (json_each), so every chunk runs the same
+ * prepared statement text whatever its length.
+ */
+const IN_CHUNK = 2000;
 
 export function toDefinition(row: Row): EntityDefinition {
   return {
@@ -77,36 +81,29 @@ export async function identityFieldsOf(store: EventStore, entityId: string): Pro
   return rows.map((r) => String(r.k));
 }
 
-async function inChunks(values: string[], run: (chunk: string[]) => Promise<Row[]>): Promise<Row[]> {
+async function inChunks(values: string[], run: (json: string) => Promise<Row[]>): Promise<Row[]> {
   const out: Row[] = [];
-  for (let i = 0; i < values.length; i += IN_CHUNK) out.push(...(await run(values.slice(i, i + IN_CHUNK))));
+  for (let i = 0; i < values.length; i += IN_CHUNK) out.push(...(await run(JSON.stringify(values.slice(i, i + IN_CHUNK)))));
   return out;
 }
 
-const marks = (n: number) => new Array(n).fill("?").join(",");
-
 export async function instancesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, InstanceState>> {
-  const rows = await inChunks([...new Set(ids)], (chunk) =>
-    store.query({ sql: `SELECT * FROM instances WHERE entity_id = ? AND id IN (${marks(chunk.length)})`, args: [entityId, ...chunk] }),
+  const rows = await inChunks([...new Set(ids)], (list) =>
+    store.query({ sql: "SELECT * FROM instances WHERE entity_id = ? AND id IN (SELECT value FROM json_each(?))", args: [entityId, list] }),
   );
   return new Map(rows.map((r) => [String(r.id), toInstance(r)] as const));
 }
 
-/** Identity value → instance, through the identity index. */
+/** Identity value → instance, through the identity index, in one join per chunk. */
 export async function instancesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, InstanceState>> {
-  const claims = await inChunks([...new Set(values)], (chunk) =>
+  const rows = await inChunks([...new Set(values)], (list) =>
     store.query({
-      sql: `SELECT value, instance_id FROM instance_keys WHERE entity_id = ? AND field_key = ? AND value IN (${marks(chunk.length)})`,
-      args: [entityId, fieldKey, ...chunk],
+      sql: `SELECT k.value AS identity_value, i.* FROM instance_keys k JOIN instances i ON i.id = k.instance_id
+            WHERE k.entity_id = ? AND k.field_key = ? AND k.value IN (SELECT value FROM json_each(?))`,
+      args: [entityId, fieldKey, list],
     }),
   );
-  const byId = await instancesByIds(store, entityId, claims.map((c) => String(c.instance_id)));
-  const out = new Map<string, InstanceState>();
-  for (const c of claims) {
-    const inst = byId.get(String(c.instance_id));
-    if (inst) out.set(String(c.value), inst);
-  }
-  return out;
+  return new Map(rows.map((r) => [String(r.identity_value), toInstance(r)] as const));
 }
 
 export async function listInstances(store: EventStore, entityId: string, limit: number, after: string | null): Promise<InstanceState[]> {
@@ -121,4 +118,14 @@ export async function listInstances(store: EventStore, entityId: string, limit: 
 export async function getInstance(store: EventStore, entityId: string, id: string): Promise<InstanceState | null> {
   const rows = await store.query({ sql: "SELECT * FROM instances WHERE entity_id = ? AND id = ?", args: [entityId, id] });
   return rows[0] ? toInstance(rows[0]) : null;
+}
+
+/** A page of the live (not deleted) instances whose field `fieldKey` holds `value`, in id order. */
+export async function liveInstancesWithField(store: EventStore, entityId: string, fieldKey: string, value: InValue, limit: number, after: string | null): Promise<InstanceState[]> {
+  const args: InValue[] = [entityId, `$.${fieldKey}`, value];
+  let sql = "SELECT * FROM instances WHERE entity_id = ? AND deleted = 0 AND json_extract(fields, ?) = ?";
+  if (after) (sql += " AND id > ?"), args.push(after);
+  sql += " ORDER BY id LIMIT ?";
+  args.push(limit);
+  return (await store.query({ sql, args })).map(toInstance);
 }

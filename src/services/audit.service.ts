@@ -56,7 +56,12 @@ export async function listImportRuns(deps: Deps, q: { kind?: string; entity?: st
 
 /** The stored result text, exactly as the client first received it. */
 export async function importRunResult(deps: Deps, runId: string): Promise<{ ok: true; json: string } | Failure> {
-  const rows = await deps.store.query({ sql: "SELECT result FROM import_runs WHERE id = ?", args: [runId] });
-  if (!rows[0]) return { ok: false, status: 404, errors: [issue("not_found", `No import run '${runId.slice(0, 100)}'.`)] };
+  // A run row holds its result inline, or points at the event that stores it.
+  const rows = await deps.store.query({
+    sql: `SELECT CASE WHEN r.result != '' THEN r.result ELSE json_extract(e.data, '$.ResultJson') END AS result
+          FROM import_runs r LEFT JOIN events e ON e.position = r.position WHERE r.id = ?`,
+    args: [runId],
+  });
+  if (!rows[0] || rows[0].result === null) return { ok: false, status: 404, errors: [issue("not_found", `No import run '${runId.slice(0, 100)}'.`)] };
   return { ok: true, json: String(rows[0].result) };
 }

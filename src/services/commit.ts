@@ -33,9 +33,4 @@ export async function commitEvents(
   return { ...outcome, recordedAt };
 }
 
-export const streams = {
-  definition: (id: string) => `definition-${id}`,
-  profile: (id: string) => `profile-${id}`,
-  instance: (id: string) => `instance-${id}`,
-  run: (id: string) => `import-${id}`,
-};
+export { streams } from "../store/streams.js";

@@ -96,8 +96,8 @@ describe("plan", () => {
     expect(r.body.Data.Summary.CreateRows).toBe(1);
     expect(await count(db, "SELECT count(*) FROM instances")).toBe(before);
     expect(await count(db, "SELECT count(*) FROM events WHERE type = 'ImportPlanned'")).toBe(plannedBefore + 1);
-    const stored = await db.execute({ sql: "SELECT result FROM import_runs WHERE id = ?", args: [r.body.Data.PlanId] });
-    expect(JSON.parse(String(stored.rows[0]!.result))).toEqual(r.body.Data);
+    const stored = await server.api.get(`/api/audit/imports/${r.body.Data.PlanId}`);
+    expect(stored.text).toBe(r.text);
   });
 
   it("answers 400 when the package is unusable", async () => {
