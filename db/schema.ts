@@ -116,3 +116,25 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.principal, t.key] })],
 );
+
+/**
+ * Hokify webhook deliveries already accepted (not part of the log): a repeated deliveryId is
+ * answered with the first delivery's run id, also after a restart.
+ */
+export const hokifyWebhookDeliveries = sqliteTable("hokify_webhook_deliveries", {
+  deliveryId: text("delivery_id").primaryKey(),
+  runId: text("run_id").notNull(),
+  scopeId: integer("scope_id").notNull(),
+  event: text("event").notNull(),
+  receivedAt: text("received_at").notNull(),
+});
+
+/**
+ * One running Hokify import per scope, across processes and Worker isolates. A lease expires
+ * (and is renewed while the run reads pages) so a crashed run cannot block its scope for good.
+ */
+export const hokifyRunLeases = sqliteTable("hokify_run_leases", {
+  scopeId: integer("scope_id").primaryKey(),
+  runId: text("run_id").notNull(),
+  expiresAt: text("expires_at").notNull(),
+});

@@ -12,9 +12,11 @@ import { idempotency } from "./http/idempotency.js";
 import { problem } from "./http/problem.js";
 import { auditRouter } from "./routes/audit/audit.index.js";
 import { definitionsRouter } from "./routes/definitions/definitions.index.js";
+import { exportImportRouter, hokifyWebhookRouter, type ExportImportOptions } from "./routes/export-import/export-import.index.js";
 import { instancesRouter } from "./routes/instances/instances.index.js";
 import { jsonImportRouter } from "./routes/json-import/json-import.index.js";
 import { profilesRouter } from "./routes/profiles/profiles.index.js";
+import type { HokifySettings } from "./hokify/settings.js";
 import type { Deps } from "./services/deps.js";
 
 export type AppOptions = {
@@ -24,6 +26,15 @@ export type AppOptions = {
   authDisabled: boolean;
   maxUploadBytes: number;
   logger: Logger;
+  /** Hokify access and webhook secret (`config.hokify`); without them the Hokify routes answer 503. */
+  hokify?: HokifySettings | null;
+  /** PUBLIC_BASE_URL: origin of absolute DownloadUrls; absent, the request's origin is used. */
+  publicBaseUrl?: string | null;
+  /**
+   * Keeps work that outlives its response (webhook imports) alive, e.g. tracked so a graceful
+   * shutdown awaits it. Absent: Workers' `executionCtx.waitUntil`, else the promise runs detached.
+   */
+  runInBackground?: (p: Promise<unknown>) => void;
 };
 
 export const silentLogger: Logger = { info() {}, error() {} };
@@ -66,6 +77,9 @@ export async function createApp(opts: AppOptions) {
       onError: (c) => problem(c, 413, `The request body is larger than ${opts.maxUploadBytes} bytes (MAX_UPLOAD_BYTES).`),
     }),
   );
+  const exportImport: ExportImportOptions = { hokify: opts.hokify ?? null, publicBaseUrl: opts.publicBaseUrl ?? null, runInBackground: opts.runInBackground, logger: opts.logger };
+  // Hokify's webhook proves itself by its HMAC signature, not a bearer token: mounted before authenticate.
+  app.route("/", hokifyWebhookRouter(exportImport));
   app.use("/api/*", authenticate({ tokens: tokenTable, open: opts.authDisabled }));
   app.use("/api/*", idempotency());
 
@@ -74,6 +88,7 @@ export async function createApp(opts: AppOptions) {
   app.route("/", jsonImportRouter());
   app.route("/", instancesRouter());
   app.route("/", auditRouter());
+  app.route("/", exportImportRouter(exportImport));
 
   app.notFound((c) => problem(c, 404, `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError((err, c) => {

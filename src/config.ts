@@ -29,6 +29,13 @@ export function readConfig(env: Env) {
     if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number`);
     return n;
   };
+  const optionalInt = (name: string, min: number, max: number): number | null => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return null;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number in ${min}…${max}`);
+    return n;
+  };
   return {
     port: int("PORT", 8787),
     host: env.HOST || "127.0.0.1",
@@ -44,6 +51,11 @@ export function readConfig(env: Env) {
       apiToken: env.HOKIFY_API_TOKEN || null,
       webhookSecret: env.HOKIFY_WEBHOOK_SECRET || null,
       scopes: (env.HOKIFY_SCOPES || "1").split(",").map((s) => Number(s.trim())).filter((n) => Number.isSafeInteger(n) && n > 0),
+      // Client tuning; unset means the client's documented defaults (docs/hokify.md §4).
+      pageSize: optionalInt("HOKIFY_PAGE_SIZE", 1, 500),
+      retryBaseMs: optionalInt("HOKIFY_RETRY_BASE_MS", 0, 60_000),
+      maxRetries: optionalInt("HOKIFY_MAX_RETRIES", 0, 20),
+      timeoutMs: optionalInt("HOKIFY_TIMEOUT_MS", 1, 600_000),
     },
   };
 }

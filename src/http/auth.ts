@@ -70,3 +70,12 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
     return next();
   };
 }
+
+/** For routes several roles may use (a run's report: its auditor or whoever runs imports). */
+export function requireAnyScope(...scopes: Scope[]): MiddlewareHandler<AppEnv> {
+  return async function requireAnyScopeMiddleware(c, next) {
+    const principal = c.get("principal");
+    if (!scopes.some((s) => hasScope(principal, s))) return problem(c, 403, `This route needs one of the scopes ${scopes.map((s) => `'${s}'`).join(", ")}.`);
+    return next();
+  };
+}

@@ -14,7 +14,7 @@ const TITLES: Record<number, string> = {
 };
 
 /** RFC 9457 problem details for faults that are not about a row or a field. */
-export function problem(c: Context, status: number, detail: string, headers: Record<string, string> = {}): Response {
+export function problem(c: Context, status: number, detail: string, headers: Record<string, string> = {}, extensions: Record<string, unknown> = {}): Response {
   const title = TITLES[status] ?? "Error";
   const body = {
     type: `https://import-service.dev/problems/${title.toLowerCase().replace(/\s+/g, "-")}`,
@@ -22,6 +22,15 @@ export function problem(c: Context, status: number, detail: string, headers: Rec
     status,
     detail,
     instance: new URL(c.req.url).pathname,
+    ...extensions,
   };
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/problem+json", ...headers } });
+}
+
+/**
+ * A 400 for the older, unenveloped API, shaped like ASP.NET Core's ValidationProblemDetails
+ * (which its clients already handle): `errors` maps each parameter to its messages.
+ */
+export function validationProblem(c: Context, errors: Record<string, string[]>, detail = "One or more parameters are invalid."): Response {
+  return problem(c, 400, detail, {}, { errors });
 }

@@ -1,6 +1,7 @@
 import type { InValue } from "@libsql/client";
 import type { DomainEvent } from "../../events/catalog.js";
 import { normalizeIdentity } from "../domain/keys.js";
+import { streams } from "../store/streams.js";
 import type { InstanceEvent } from "../domain/instance.js";
 import type { Stmt } from "../store/event-store.js";
 import { ROWS_PER_INSERT, placeholders } from "../store/libsql-event-store.js";
@@ -83,8 +84,20 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
       const d = event.data;
       return [
         {
+          // The full result (often megabytes) is stored once, in the event; the run row points at it.
+          sql: `INSERT INTO ${t("import_runs")} (id, kind, entity_id, profile_id, scope_id, actor, created_at, summary, result, position)
+                VALUES (?,?,?,?,?,?,?,?,'',(SELECT position FROM events WHERE stream_id = ? AND stream_version = ?))`,
+          args: [d.RunId, event.type === "ImportPlanned" ? "plan" : "apply", d.EntityId, d.ProfileId, null, ctx.actor, at, JSON.stringify(d.Summary), streams.run(d.RunId), version],
+        },
+      ];
+    }
+    case "HokifyImportRan": {
+      // Hokify runs span three entities, so the run row names none; scope_id says which import scope ran.
+      const d = event.data;
+      return [
+        {
           sql: `INSERT INTO ${t("import_runs")} (id, kind, entity_id, profile_id, scope_id, actor, created_at, summary, result) VALUES (?,?,?,?,?,?,?,?,?)`,
-          args: [d.RunId, event.type === "ImportPlanned" ? "plan" : "apply", d.EntityId, d.ProfileId, null, ctx.actor, at, JSON.stringify(d.Summary), d.ResultJson],
+          args: [d.RunId, "hokify", null, null, d.ScopeId, ctx.actor, at, JSON.stringify(d.Summary), d.ResultJson],
         },
       ];
     }

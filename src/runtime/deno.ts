@@ -9,7 +9,7 @@ async function main() {
   const env = Deno.env.toObject();
   const config = readConfig(env);
   if (config.authDisabled) console.warn(AUTH_DISABLED_WARNING);
-  const { app, store, token } = await buildService(config, loggerFor(env.LOG_LEVEL));
+  const { app, store, token, background } = await buildService(config, loggerFor(env.LOG_LEVEL));
   const server = Deno.serve(
     {
       port: config.port,
@@ -26,6 +26,8 @@ async function main() {
     closing = true;
     console.log(`${signal}: finishing open requests, then closing.`);
     await server.shutdown();
+    // Webhook imports still running finish before the database closes.
+    await background.drain();
     await store.close();
     Deno.exit(0);
   };

@@ -13,7 +13,7 @@ export type RunningServer = { url: string; port: number; token: string | null; c
  * With no API_TOKENS and auth enabled, a one-time all-scopes token is made and returned.
  */
 export async function startNodeServer(config: Config, logger: Logger = jsonLogger): Promise<RunningServer> {
-  const { app, store, token } = await buildService(config, logger);
+  const { app, store, token, background } = await buildService(config, logger);
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ok(s));
   });
@@ -25,6 +25,8 @@ export async function startNodeServer(config: Config, logger: Logger = jsonLogge
     token,
     async close() {
       await new Promise<void>((ok) => server.close(() => ok()));
+      // Webhook imports still running finish before the database closes under them.
+      await background.drain();
       await store.close();
     },
   };

@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { Logger } from "../http/context.js";
 import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
+import { createBackgroundTasks } from "../support/background.js";
 import { openDatabase } from "./open-database.js";
 
 /** Start-up shared by the Node and Deno entries: everything but listening on a port. */
@@ -24,12 +25,15 @@ export type Service = {
   store: EventStore;
   /** The one-time all-scopes token made when no API_TOKENS are configured (and auth is on); else null. */
   token: string | null;
+  /** Work that outlives its request (webhook imports); await `drain()` before closing the store. */
+  background: ReturnType<typeof createBackgroundTasks>;
 };
 
 /** Opens (and migrates) the database and builds the app. */
 export async function buildService(config: Config, logger: Logger = jsonLogger): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken);
   const store = createLibsqlEventStore(client);
+  const background = createBackgroundTasks();
   let tokens = config.apiTokens;
   let token: string | null = null;
   if (!tokens && !config.authDisabled) {
@@ -42,8 +46,11 @@ export async function buildService(config: Config, logger: Logger = jsonLogger):
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,
     logger,
+    hokify: config.hokify,
+    publicBaseUrl: config.publicBaseUrl,
+    runInBackground: background.run,
   });
-  return { app, store, token };
+  return { app, store, token, background };
 }
 
 /** The lines `npm start` and `npm run start:deno` print once they listen. */

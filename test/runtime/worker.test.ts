@@ -8,6 +8,8 @@ import { startHranaServer, type HranaServer } from "../support/hrana-server.js";
 import { freePort, stop, waitForOutput } from "../support/processes.js";
 import { ADMIN, client, file } from "../support/server.js";
 import { paths, pkg, seedCandidate } from "../support/fixtures.js";
+import { IMPORT, WEBHOOK, eventually, hokifyEnv, startSandbox } from "../support/hokify.js";
+import type { HokifySandbox } from "../support/hokify-sandbox/sandbox.js";
 
 /**
  * The Worker in the real workerd runtime (wrangler dev on 127.0.0.1), talking to a libSQL
@@ -16,6 +18,7 @@ import { paths, pkg, seedCandidate } from "../support/fixtures.js";
 const dir = mkdtempSync(join(tmpdir(), "worker-"));
 const DB_TOKEN = "hrana-test-token";
 let hrana: HranaServer;
+let sandbox: HokifySandbox;
 let wrangler: ChildProcess | undefined;
 let base = "";
 
@@ -27,12 +30,14 @@ beforeAll(async () => {
   });
   expect(migrated.stdout).toMatch(/Migrations applied/);
 
+  sandbox = await startSandbox({ applications: 8 });
   const port = await freePort();
   const envFile = join(dir, "worker.env");
-  writeFileSync(envFile, [`LIBSQL_URL=${hrana.url}`, `LIBSQL_AUTH_TOKEN=${DB_TOKEN}`, `API_TOKENS='${JSON.stringify({ [ADMIN]: ["*"] })}'`].join("\n"));
+  const hokify = Object.entries(hokifyEnv(sandbox, { HOKIFY_SCOPES: "3" })).map(([k, v]) => `${k}=${v}`);
+  writeFileSync(envFile, [`LIBSQL_URL=${hrana.url}`, `LIBSQL_AUTH_TOKEN=${DB_TOKEN}`, `API_TOKENS='${JSON.stringify({ [ADMIN]: ["*"] })}'`, ...hokify].join("\n"));
   wrangler = spawn(
     join("node_modules", ".bin", "wrangler"),
-    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--env-file", envFile, "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false", "--log-level", "warn"],
+    ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--env-file", envFile, "--persist-to", join(dir, "state"), "--show-interactive-dev-session=false", "--test-scheduled", "--log-level", "warn"],
     { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   base = `http://127.0.0.1:${port}`;
@@ -53,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop(wrangler);
   await hrana?.close();
+  await sandbox?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -99,5 +105,32 @@ describe("the Worker in workerd against remote libSQL", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("runs the Hokify import, its signed webhook (waitUntil) and the Cron Trigger's scheduled handler", async () => {
+    const api = client(base);
+    const run = await api.get(`${IMPORT}?scopeId=2&importMode=Full`);
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ ErrorCount: 0, CreatedCounts: { Application: 8 } });
+    expect(run.body.DownloadUrl).toMatch(new RegExp(`^${base}/api/ExportImport/runs/`));
+
+    const delivery = JSON.stringify({ deliveryId: "worker-1", event: "application.created", occurredAt: new Date().toISOString(), scopeId: 2, data: { relationType: "job", relationId: "job-w", sourceId: "src-w", applications: [{ _id: "app-w", contactStage: "new", createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), user: { _id: "user-w", displayName: "Wanda Worker", general: { firstName: "Wanda", lastName: "Worker", email: "wanda@example.at", phone: null } } }] } });
+    const headers = await sandbox.signWebhook("test-webhook-secret-0123456789", delivery);
+    const accepted = await fetch(base + WEBHOOK, { method: "POST", headers: { ...headers }, body: delivery });
+    expect(accepted.status).toBe(202);
+    // The import continues after the 202 (executionCtx.waitUntil) and lands in the database.
+    await eventually(async () => {
+      const r = await api.get("/api/audit/imports?kind=hokify");
+      return r.body.Data.length >= 2 ? true : undefined;
+    }, 20_000);
+
+    const scheduled = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/15 * * * *")}`);
+    expect(scheduled.status).toBe(200);
+    const scopes = await eventually(async () => {
+      const r = await api.get("/api/audit/imports?kind=hokify");
+      const s = r.body.Data.map((x: { ScopeId: number }) => x.ScopeId);
+      return s.includes(3) ? s : undefined;
+    }, 20_000);
+    expect(scopes).toContain(3);
   });
 });

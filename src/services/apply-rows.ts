@@ -1,0 +1,121 @@
+import type { InValue } from "@libsql/client";
+import type { EventMetadata } from "../../events/metadata.js";
+import type { InstanceState } from "../domain/instance.js";
+import { issue } from "../domain/issues.js";
+import { classifyRow, rowHasErrors, type RowDecision } from "../import/classify.js";
+import type { PreparedRow } from "../import/prepare.js";
+import { claimInserts } from "../projections/project.js";
+import { identityFieldsOf } from "../projections/queries.js";
+import { Action, ApplyRowStatus, IdentityMode } from "../schemas/enums.js";
+import type { ApplyRow } from "../schemas/transfer.js";
+import type { Stmt } from "../store/event-store.js";
+import { commitEvents, streams, type PendingEvent } from "./commit.js";
+import type { Deps } from "./deps.js";
+import { lookupMatches, type ImportTarget } from "./import-context.js";
+
+/**
+ * "Apply these prepared records to entity X with profile Y": the one write path of every import
+ * (JSON apply, Hokify), so they share identity matching, Skip-when-unchanged and atomic commits.
+ */
+
+/** Rows per atomic commit: big enough to amortize the fsync, small enough to keep a batch cheap to retry. */
+export const ROWS_PER_COMMIT = 500;
+
+type Written = { instanceId: string; rowVersion: string; changed: string[] };
+
+/**
+ * Decides `rows` against the current state and commits the ready ones, ROWS_PER_COMMIT per batch.
+ * Returns one ApplyRow per input row, in order. `runId` is written into each instance event.
+ */
+export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: PreparedRow[], meta: EventMetadata, runId: string): Promise<ApplyRow[]> {
+  const identityFields = await identityFieldsOf(deps.store, target.definition.Id);
+  const out: ApplyRow[] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_COMMIT) {
+    const chunk = rows.slice(start, start + ROWS_PER_COMMIT);
+    out.push(...(await applyChunk(deps, target, chunk, meta, runId, identityFields)));
+  }
+  return out;
+}
+
+/**
+ * Decides a chunk against fresh state and commits all its ready rows in one batch. If the batch
+ * loses a race (a stream version or identity taken meanwhile), each row is decided and committed
+ * again on its own, so only the rows that really conflict fail.
+ */
+async function applyChunk(deps: Deps, target: ImportTarget, chunk: PreparedRow[], meta: EventMetadata, runId: string, identityFields: string[]): Promise<ApplyRow[]> {
+  const decisions = await decide(deps, target, chunk);
+  const writes = decisions.map((d) => (rowHasErrors(d) || d.action === Action.Skip ? null : toEvent(deps, target, d, runId)));
+  const pending = writes.filter((w) => w !== null);
+  if (pending.length === 0) return decisions.map((d) => toApplyRow(d, null));
+
+  const outcome = await commitEvents(deps, pending.map((w) => w.pending), meta, {
+    identityFields: () => identityFields,
+    guards: identityGuards(target, decisions, writes),
+  });
+  if (outcome.ok) return decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
+  if (outcome.reason === "duplicate") throw new Error("event id collision");
+  if (chunk.length === 1) {
+    const d = decisions[0]!;
+    return [toApplyRow({ ...d, action: Action.Skip, errors: [...d.errors, issue("concurrency_conflict", "Another change to this record committed first; plan again.", { rowIndex: d.rowIndex })] }, null)];
+  }
+  const out: ApplyRow[] = [];
+  for (const row of chunk) out.push(...(await applyChunk(deps, target, [row], meta, runId, identityFields)));
+  return out;
+}
+
+async function decide(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<RowDecision[]> {
+  const matches = await lookupMatches(deps, target, rows);
+  return rows.map((r) => classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
+}
+
+function toEvent(deps: Deps, target: ImportTarget, d: RowDecision, runId: string): { pending: PendingEvent; written: Written } {
+  const rowVersion = deps.newId();
+  const changed = Object.keys(d.fields).sort();
+  if (d.action === Action.Create) {
+    const instanceId = d.createId ?? deps.newId();
+    return {
+      pending: {
+        streamId: streams.instance(instanceId),
+        streamVersion: 1,
+        event: { type: "InstanceCreated", data: { InstanceId: instanceId, EntityId: target.definition.Id, Fields: d.fields, RowVersion: rowVersion, RunId: runId } },
+      },
+      written: { instanceId, rowVersion, changed },
+    };
+  }
+  const current = d.matched as InstanceState;
+  return {
+    pending: {
+      streamId: streams.instance(current.Id),
+      streamVersion: current.Version + 1,
+      event: { type: "InstanceUpdated", data: { InstanceId: current.Id, EntityId: target.definition.Id, Changes: d.fields, RowVersion: rowVersion, RunId: runId } },
+    },
+    written: { instanceId: current.Id, rowVersion, changed },
+  };
+}
+
+/** Creates matched by a field claim their identity with a plain INSERT: a concurrent twin aborts the batch. */
+function identityGuards(target: ImportTarget, decisions: RowDecision[], writes: ({ written: Written } | null)[]): Stmt[] {
+  if (target.profile.IdentityMode !== IdentityMode.Field) return [];
+  const args: InValue[] = [];
+  decisions.forEach((d, i) => {
+    const w = writes[i];
+    if (w && d.action === Action.Create && d.identityValue) args.push(target.definition.Id, target.profile.IdentityFieldKey!, d.identityValue, w.written.instanceId);
+  });
+  return claimInserts(args, "INSERT");
+}
+
+function toApplyRow(d: RowDecision, written: Written | null): ApplyRow {
+  const failed = rowHasErrors(d);
+  return {
+    RowIndex: d.rowIndex,
+    IdentityValue: d.identityValue,
+    MatchedInstanceId: d.matched?.Id ?? null,
+    InstanceId: written?.instanceId ?? (failed ? null : (d.matched?.Id ?? null)),
+    RowVersion: written?.rowVersion ?? (failed ? null : (d.matched?.RowVersion ?? null)),
+    ChangedFieldKeys: written?.changed ?? [],
+    Action: d.action,
+    Status: failed ? ApplyRowStatus.Failed : d.warnings.length > 0 ? ApplyRowStatus.AppliedWithWarnings : ApplyRowStatus.Applied,
+    Errors: d.errors,
+    Warnings: d.warnings,
+  };
+}
