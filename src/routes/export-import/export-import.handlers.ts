@@ -12,6 +12,7 @@ import { verifyWebhookSignature } from "../../hokify/signature.js";
 import type { ExportImportResult } from "../../schemas/export-import.js";
 import { claimDelivery } from "../../services/hokify-deliveries.js";
 import { runHokifyImport, type HokifyImportMode } from "../../services/hokify-import.service.js";
+import { sumHokifyResults } from "../../services/hokify-results.js";
 import { readRunReport } from "../../services/hokify-runs.js";
 import { importWebhookDelivery } from "../../services/hokify-webhook.service.js";
 import type { AppRouteHandler } from "../types.js";
@@ -96,7 +97,15 @@ export function createHandlers(opts: ExportImportOptions) {
     return c.json({ RunId: runId }, 202);
   };
 
-  return { hokifyImport, runReport, webhook };
+  const results: AppRouteHandler<typeof routes.results> = async (c) => {
+    const q = c.req.valid("query");
+    const total = await sumHokifyResults(c.get("deps"), { scopeId: q.scopeId, from: toIso(q.from), to: toIso(q.to) });
+    const format = resultFormat(c);
+    if (format === "text/csv") return csvResponse(toCsv(RESULT_CSV_HEADER, resultCsvRows(total)), "hokify-results.csv");
+    return jsonAs(format, total);
+  };
+
+  return { hokifyImport, runReport, webhook, results };
 }
 
 function sendResult(c: Context, result: ExportImportResult, runId: string): Response {
@@ -104,5 +113,8 @@ function sendResult(c: Context, result: ExportImportResult, runId: string): Resp
   if (format === "text/csv") return csvResponse(toCsv(RESULT_CSV_HEADER, resultCsvRows(result)), `hokify-import-${safeName(runId)}.csv`);
   return jsonAs(format, result);
 }
+
+/** Unix seconds or an ISO time → the UTC ISO text run rows are stored with. */
+const toIso = (s: string | undefined) => (s === undefined ? undefined : new Date(/^[\d.]+$/.test(s) ? Number(s) * 1000 : Date.parse(s)).toISOString());
 
 const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);

@@ -12,7 +12,8 @@ export function exportImportRouter(opts: ExportImportOptions) {
   const handlers = createHandlers(opts);
   return new OpenAPIHono<AppEnv>({ defaultHook: problemValidationHook })
     .openapi(routes.hokifyImport, bind(handlers.hokifyImport))
-    .openapi(routes.runReport, bind(handlers.runReport));
+    .openapi(routes.runReport, bind(handlers.runReport))
+    .openapi(routes.results, bind(handlers.results));
 }
 
 /**

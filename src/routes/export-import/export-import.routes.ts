@@ -125,3 +125,35 @@ export const webhook = createRoute({
     503: problemOf("The webhook is not configured (HOKIFY_WEBHOOK_SECRET)."),
   },
 });
+
+/** `from`/`to`: ISO 8601 times or unix seconds, as the older API's clients send either. */
+const periodBound = z
+  .string()
+  .refine((s) => /^\d{1,12}(\.\d{1,9})?$/.test(s) || (/^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s))), "must be an ISO 8601 time or unix seconds")
+  .optional();
+
+export const results = createRoute({
+  method: "get",
+  path: "/api/ExportImport/results",
+  tags,
+  security,
+  middleware: [requireAnyScope("audit:read", "hokify:run")] as const,
+  summary: "ExportImportResult counters summed over the Hokify runs of a period.",
+  description:
+    "A projection of the log: every finished Hokify run (request, schedule or webhook) of the scope whose start lies in [from, to) is summed. `StatsCounter.Runs` counts them; `Exceptions` keeps at most 100 per key; `DownloadUrl` is empty (each run has its own report). `Accept: text/csv` answers CSV like HokifyImport.",
+  request: {
+    query: z.object({
+      scopeId: z.coerce.number().int().min(1).max(2_147_483_647).optional().openapi({ description: "Only this scope; all scopes when absent." }),
+      from: periodBound.openapi({ description: "Runs at or after this time (ISO 8601 or unix seconds).", example: "2026-11-01T00:00:00Z" }),
+      to: periodBound.openapi({ description: "Runs before this time (ISO 8601 or unix seconds).", example: "2026-12-01T00:00:00Z" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The summed counters.",
+      content: { "application/json": { schema: ExportImportResultSchema }, "text/json": { schema: ExportImportResultSchema }, "text/csv": { schema: z.string() } },
+    },
+    400: problemOf("Invalid scopeId, from or to (`errors` names them)."),
+    ...authResponses,
+  },
+});
