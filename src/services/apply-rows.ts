@@ -19,7 +19,7 @@ import { lookupMatches, type ImportTarget } from "./import-context.js";
  */
 
 /** Rows per atomic commit: big enough to amortize the fsync, small enough to keep a batch cheap to retry. */
-export const ROWS_PER_COMMIT = 500;
+export const ROWS_PER_COMMIT = 2000;
 
 type Written = { instanceId: string; rowVersion: string; changed: string[] };
 
@@ -39,8 +39,8 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
 
 /**
  * Decides a chunk against fresh state and commits all its ready rows in one batch. If the batch
- * loses a race (a stream version or identity taken meanwhile), each row is decided and committed
- * again on its own, so only the rows that really conflict fail.
+ * loses a race (a stream version or identity taken meanwhile), its halves are decided and
+ * committed again, down to single rows, so only the rows that really conflict fail.
  */
 async function applyChunk(deps: Deps, target: ImportTarget, chunk: PreparedRow[], meta: EventMetadata, runId: string, identityFields: string[]): Promise<ApplyRow[]> {
   const decisions = await decide(deps, target, chunk);
@@ -58,9 +58,13 @@ async function applyChunk(deps: Deps, target: ImportTarget, chunk: PreparedRow[]
     const d = decisions[0]!;
     return [toApplyRow({ ...d, action: Action.Skip, errors: [...d.errors, issue("concurrency_conflict", "Another change to this record committed first; plan again.", { rowIndex: d.rowIndex })] }, null)];
   }
-  const out: ApplyRow[] = [];
-  for (const row of chunk) out.push(...(await applyChunk(deps, target, [row], meta, runId, identityFields)));
-  return out;
+  // Split and decide each half again against fresh state: a few racing rows cost a few
+  // re-decisions, not one commit per row of the whole chunk.
+  const half = Math.ceil(chunk.length / 2);
+  return [
+    ...(await applyChunk(deps, target, chunk.slice(0, half), meta, runId, identityFields)),
+    ...(await applyChunk(deps, target, chunk.slice(half), meta, runId, identityFields)),
+  ];
 }
 
 async function decide(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<RowDecision[]> {

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { uuidv7 } from "uuidv7";
+import { openDatabase } from "../../src/runtime/open-database.js";
+import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
+import type { EventStore } from "../../src/store/event-store.js";
+import { applyImport } from "../../src/services/apply.service.js";
+import { createDefinition } from "../../src/services/definitions.service.js";
+import { createProfile } from "../../src/services/profiles.service.js";
+import type { Deps } from "../../src/services/deps.js";
+
+/**
+ * Two applies decide against the same state before either commits (a barrier holds the first
+ * commit until both have decided): the database guards must make the loser decide again.
+ */
+let dir: string;
+let store: EventStore;
+const actor = { Actor: "test", RequestId: null, CorrelationId: null };
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "race-"));
+  store = createLibsqlEventStore(await openDatabase(`file:${join(dir, "r.db")}`));
+  const deps: Deps = { store, now: () => new Date(), newId: uuidv7 };
+  await createDefinition(deps, actor, { Key: "candidate", DisplayNameSingular: "C", DisplayNamePlural: "Cs", Fields: [{ Key: "email", Label: "E", Type: "email", Required: true }, { Key: "name", Label: "N", Type: "string", Required: false }] });
+  await createProfile(deps, actor, "candidate", { Key: "by_email", Name: "E", ImportMode: 0, IdentityMode: 0, IdentityFieldKey: "email", SkipUnchanged: true });
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A store whose first `holdAppends` instance appends wait until `release()`. */
+function barrierStore(inner: EventStore, holdAppends: number) {
+  let held = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const store: EventStore = {
+    ...inner,
+    async append(commit) {
+      if (commit.events.some((e) => e.type === "InstanceCreated") && held < holdAppends) {
+        held++;
+        await gate;
+      }
+      return inner.append(commit);
+    },
+  };
+  return { store, release, held: () => held };
+}
+
+describe("racing applies", () => {
+  it("never create an identity twice and fail no row: the loser's chunk is split and decided again", async () => {
+    const n = 40;
+    const file = (name: string) => JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: n }, (_, i) => ({ Fields: { email: `race${i}@example.at`, name } })) });
+    const a = barrierStore(store, 1);
+    const depsA: Deps = { store: a.store, now: () => new Date(), newId: uuidv7 };
+    const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
+    // A decides and is held at its commit; B decides the same creates meanwhile and commits first.
+    const first = applyImport(depsA, actor, "candidate", "by_email", file("A"), `1-${n}`);
+    while (a.held() === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = await applyImport(depsB, actor, "candidate", "by_email", file("B"), `1-${n}`);
+    a.release();
+    const firstResult = await first;
+    if (!firstResult.ok || !second.ok) throw new Error("apply refused");
+    expect(second.result.Summary).toMatchObject({ CreateRows: n, FailedRows: 0 });
+    // A's creates lost the race: decided again, they became updates of B's instances.
+    expect(firstResult.result.Summary).toMatchObject({ FailedRows: 0, CreateRows: 0, UpdateRows: n });
+    const instances = await store.query("SELECT json_extract(fields, '$.name') AS name, count(*) AS n FROM instances GROUP BY name");
+    expect(instances.map((r) => [r.name, Number(r.n)])).toEqual([["A", n]]);
+    expect(Number((await store.query("SELECT count(*) AS n FROM instance_keys"))[0]!.n)).toBe(n);
+  });
+});
