@@ -4,7 +4,7 @@ import { identityBackfill } from "../projections/identity-backfill.js";
 import { PROJECTION_TABLES, projectEvents, type ProjectedEvent, type ProjectionTable } from "../projections/project.js";
 import { IdentityMode } from "../schemas/enums.js";
 import type { EventStore, Stmt, StoredEvent } from "../store/event-store.js";
-import { ORDER_BY, tableChecksum } from "./checksum.js";
+import { KEY_COLUMNS, tableChecksum } from "./checksum.js";
 
 export type ProjectionReport = { Projection: string; LiveRows: number; RebuiltRows: number; LiveChecksum: string; RebuiltChecksum: string; Equal: boolean };
 export type ReplayReport = {
@@ -73,7 +73,7 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   const projections: ProjectionReport[] = [];
   for (const t of PROJECTION_TABLES) {
     const q = (s: Stmt) => store.query(s);
-    const [live, rebuilt] = await Promise.all([tableChecksum(q, t, ORDER_BY[t]!), tableChecksum(q, replayName(t), ORDER_BY[t]!)]);
+    const [live, rebuilt] = await Promise.all([tableChecksum(q, t, KEY_COLUMNS[t]!), tableChecksum(q, replayName(t), KEY_COLUMNS[t]!)]);
     projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
   }
   const equal = projections.every((p) => p.Equal);
