@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * The service as a separate child process (`node --import tsx src/runtime/node.ts`), so its
+ * memory is its own: a 50 ms sampler reads VmRSS from /proc/<pid>/status and keeps the peak of
+ * each phase; VmHWM (the kernel's peak RSS) is read before the server stops.
+ */
+
+export const BENCH_TOKEN = "bench-token-0123456789abcdef";
+const MiB = 1024 * 1024;
+
+export type ServerOptions = {
+  root: string;
+  dbFile: string;
+  /** Writes a .cpuprofile into this folder when the server exits. */
+  profileDir?: string;
+  nodeArgs?: string[];
+};
+
+export type BenchServer = {
+  pid: number;
+  url: string;
+  token: string;
+  /** Why the server died (exit code or signal and the tail of stderr); null while it runs. */
+  exitReason(): string | null;
+  /** Starts a phase: later VmRSS samples count towards `name`'s peak. */
+  phase(name: string): void;
+  /** Peak VmRSS (MiB) seen per phase so far. */
+  phasePeaks(): Record<string, number>;
+  /** The kernel's peak RSS of the process (VmHWM, MiB). */
+  peakRss(): number | null;
+  stop(): Promise<void>;
+};
+
+export function readStatusMiB(pid: number, field: "VmRSS" | "VmHWM"): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? (Number(m[1]) * 1024) / MiB : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds every core of the machine has been busy (not idle or iowait), from /proc/stat. */
+export function systemBusySeconds(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+export async function startServer(opts: ServerOptions): Promise<BenchServer> {
+  const args = [...(opts.nodeArgs ?? [])];
+  if (opts.profileDir) args.push("--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`);
+  args.push("--import", "tsx", join(opts.root, "src/runtime/node.ts"));
+  const child = spawn(process.execPath, args, {
+    cwd: opts.root,
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LIBSQL_URL: `file:${opts.dbFile}`,
+      API_TOKENS: JSON.stringify({ [BENCH_TOKEN]: ["*"] }),
+      LOG_LEVEL: "silent",
+      // 1M candidates are ~300 MB: far above the 50 MB default.
+      MAX_UPLOAD_BYTES: String(4 * 1024 * MiB),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  let exit: string | null = null;
+  child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+  const exited = new Promise<void>((ok) =>
+    child.on("exit", (code, signal) => {
+      exit = `server exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim().slice(-600)}` : ""}`;
+      ok();
+    }),
+  );
+
+  const url = await listeningUrl(child, exited, () => exit).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw error;
+  });
+  const pid = child.pid!;
+  const peaks: Record<string, number> = {};
+  let current = "startup";
+  const sample = () => {
+    const rss = readStatusMiB(pid, "VmRSS");
+    if (rss !== null) peaks[current] = Math.max(peaks[current] ?? 0, rss);
+  };
+  const timer = setInterval(sample, 50);
+  timer.unref();
+
+  return {
+    pid,
+    url,
+    token: BENCH_TOKEN,
+    exitReason: () => exit,
+    phase(name) {
+      sample();
+      current = name;
+      sample();
+    },
+    phasePeaks: () => ({ ...peaks }),
+    peakRss: () => readStatusMiB(pid, "VmHWM"),
+    async stop() {
+      clearInterval(timer);
+      if (exit) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** Waits for `Import service listening on http://127.0.0.1:<port>` on stdout. */
+function listeningUrl(child: ChildProcess, exited: Promise<void>, reason: () => string | null): Promise<string> {
+  return new Promise((ok, fail) => {
+    let out = "";
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        child.stdout!.off("data", onData);
+        child.stdout!.resume();
+        ok(m[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    void exited.then(() => fail(new Error(reason() ?? "server exited before listening")));
+    setTimeout(() => fail(new Error(`server did not start within 60 s: ${out.slice(-500)}`)), 60_000).unref();
+  });
+}
