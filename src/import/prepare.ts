@@ -17,6 +17,7 @@ export type PreparedRow = {
   warnings: Issue[];
 };
 
+const ROW_META = ["InstanceId", "RowVersion"] as const;
 const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -43,12 +44,11 @@ export function prepareRow(
   resolve: ReturnType<typeof createFieldResolver>,
 ): PreparedRow {
   const row: PreparedRow = { rowIndex, values: {}, identity: null, instanceId: null, rowVersion: null, errors: [], warnings: [] };
-  const at = { rowIndex };
   if (!isObject(record) || !isObject(record.Fields)) {
-    row.errors.push(issue("invalid_package", "Record must be an object with a Fields object.", at));
+    row.errors.push(issue("invalid_package", "Record must be an object with a Fields object.", { rowIndex }));
     return row;
   }
-  for (const name of ["InstanceId", "RowVersion"] as const) {
+  for (const name of ROW_META) {
     const v = record[name];
     if (v !== undefined && v !== null && typeof v !== "string") row.errors.push(issue("invalid_field_value", `${name} must be a string or null.`, { fieldKey: name, rowIndex }));
   }
@@ -56,7 +56,11 @@ export function prepareRow(
   row.instanceId = instanceId || null;
   row.rowVersion = typeof record.RowVersion === "string" && record.RowVersion.trim() ? record.RowVersion.trim() : null;
 
-  for (const [packageKey, raw] of Object.entries(record.Fields)) {
+  const fields = record.Fields;
+  // for…in over own keys: this loop runs for every value of every row, so no entry arrays.
+  for (const packageKey in fields) {
+    if (!Object.hasOwn(fields, packageKey)) continue;
+    const raw = fields[packageKey];
     const field = resolve(packageKey);
     if (!field) {
       row.warnings.push(issue("unknown_field", `'${packageKey}' is not a field of this entity and is ignored.`, { fieldKey: packageKey, rowIndex }));
