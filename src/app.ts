@@ -9,6 +9,7 @@ import { authenticate, createTokenTable } from "./http/auth.js";
 import type { AppEnv, Logger } from "./http/context.js";
 import { failed } from "./http/envelope.js";
 import { idempotency } from "./http/idempotency.js";
+import { jsonDepthLimit } from "./http/json-depth.js";
 import { problem } from "./http/problem.js";
 import { auditRouter } from "./routes/audit/audit.index.js";
 import { definitionsRouter } from "./routes/definitions/definitions.index.js";
@@ -81,6 +82,7 @@ export async function createApp(opts: AppOptions) {
   // Hokify's webhook proves itself by its HMAC signature, not a bearer token: mounted before authenticate.
   app.route("/", hokifyWebhookRouter(exportImport));
   app.use("/api/*", authenticate({ tokens: tokenTable, open: opts.authDisabled }));
+  app.use("/api/*", jsonDepthLimit());
   app.use("/api/*", idempotency());
 
   app.route("/", definitionsRouter());

@@ -10,6 +10,7 @@ export function normalizeKey(raw: string): string {
 /** Identity values compare after trimming and case-folding (SPEC §2). */
 export function normalizeIdentity(value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  const text = (typeof value === "string" ? value : String(value)).trim().normalize("NFC").toLowerCase();
+  // toWellFormed: a lone surrogate must compare the same in the index, in lookups and here.
+  const text = (typeof value === "string" ? value : String(value)).toWellFormed().trim().normalize("NFC").toLowerCase();
   return text.length > 0 ? text : null;
 }

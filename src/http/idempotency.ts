@@ -16,7 +16,20 @@ async function fingerprint(req: AppEnvRequest): Promise<string> {
   const head = `${req.method} ${url.pathname}?${url.searchParams.toString()}`;
   const type = req.header("content-type") ?? "";
   if (/^multipart\/form-data|^application\/x-www-form-urlencoded/i.test(type)) {
-    const form = await req.formData();
+    // Parsed from a copy of the bytes: a malformed form must reach the route's validator (400),
+    // not reject here (req.formData() would cache the rejection and every later read → 500).
+    const bytes = await req.arrayBuffer();
+    let form: FormData;
+    try {
+      form = await new Response(bytes, { headers: { "content-type": type } }).formData();
+    } catch {
+      return sha256(`${head}\n${type}\nunreadable form\n${await sha256(bytes)}`);
+    }
+    // The validator reuses the parsed form instead of parsing a large upload again, and the raw
+    // copy is let go so a big upload is not held twice while the import runs.
+    const cache = req.bodyCache as { formData?: unknown; arrayBuffer?: unknown };
+    cache.formData = Promise.resolve(form);
+    delete cache.arrayBuffer;
     const parts: string[] = [];
     for (const [name, value] of form.entries())
       parts.push(`${name}=${typeof value === "string" ? value : `file:${await sha256(await value.arrayBuffer())}`}`);

@@ -9,10 +9,16 @@ import { isEmbeddedUrl, prepareEmbedded } from "../store/open-client.js";
 /** Shared by the Node and Deno entries: both load `node:` modules and npm packages from node_modules. */
 export const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "../../db/migrations");
 
+/** How long a write waits for another process's lock on an embedded file before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /** Opens the libSQL database (creating an embedded file's folder), sets its pragmas and applies pending migrations. */
 export async function openDatabase(url: string, authToken?: string): Promise<Client> {
   if (url.startsWith("file:")) mkdirSync(dirname(resolve(url.slice("file:".length))), { recursive: true });
-  const client = createClient({ url, authToken });
+  // The embedded client keeps a pool: calls that overlap open more connections, and a PRAGMA
+  // reaches only the connection it ran on. `timeout` gives every pooled connection the busy
+  // timeout, so a second process's write lock is waited for, never an immediate SQLITE_BUSY.
+  const client = createClient(isEmbeddedUrl(url) ? { url, authToken, timeout: BUSY_TIMEOUT_MS } : { url, authToken });
   if (isEmbeddedUrl(url)) await prepareEmbedded(client);
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS });
   return client;
