@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitForOutput } from "../support/processes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "node-start-"));
 let child: ChildProcess | undefined;
@@ -11,29 +12,14 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `src/runtime/node.ts` as `npm start` does and waits for a line matching `pattern`. */
-function waitFor(proc: ChildProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`)), timeoutMs);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(pattern);
-      if (m) (clearTimeout(timer), resolve(m));
-    };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
-  });
-}
-
 describe("npm start (Node runtime)", () => {
   it("migrates a fresh file database, prints a one-time token, serves, and exits cleanly on SIGTERM", async () => {
     child = spawn(process.execPath, ["--import", "tsx", "src/runtime/node.ts"], {
       env: { ...process.env, PORT: "0", LIBSQL_URL: `file:${join(dir, "fresh", "db.sqlite")}`, API_TOKENS: "", AUTH_DISABLED: "", LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const [, url] = await waitFor(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    const [, token] = await waitFor(child, /every scope until the process stops:\s+(\S+)/);
+    const [, url] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, token] = await waitForOutput(child, /every scope until the process stops:\s+(\S+)/);
     expect((await fetch(`${url}/api/workspace/entity-definitions`)).status).toBe(401);
     const ok = await fetch(`${url}/api/workspace/entity-definitions`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
