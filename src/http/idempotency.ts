@@ -1,10 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import { issue } from "../domain/issues.js";
+import { sha256Hex } from "../support/sha256.js";
 import type { AppEnv } from "./context.js";
 import { failed } from "./envelope.js";
 
-const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
-const sha256 = async (data: BufferSource | string) => hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? new TextEncoder().encode(data) : data));
 
 /**
  * A request's fingerprint: what it asks for, not how it was framed. Multipart bodies are hashed
@@ -23,7 +22,7 @@ async function fingerprint(req: AppEnvRequest): Promise<string> {
     try {
       form = await new Response(bytes, { headers: { "content-type": type } }).formData();
     } catch {
-      return sha256(`${head}\n${type}\nunreadable form\n${await sha256(bytes)}`);
+      return sha256Hex(`${head}\n${type}\nunreadable form\n${await sha256Hex(bytes)}`);
     }
     // The validator reuses the parsed form instead of parsing a large upload again, and the raw
     // copy is let go so a big upload is not held twice while the import runs.
@@ -32,10 +31,10 @@ async function fingerprint(req: AppEnvRequest): Promise<string> {
     delete cache.arrayBuffer;
     const parts: string[] = [];
     for (const [name, value] of form.entries())
-      parts.push(`${name}=${typeof value === "string" ? value : `file:${await sha256(await value.arrayBuffer())}`}`);
-    return sha256(`${head}\n${parts.sort().join("\n")}`);
+      parts.push(`${name}=${typeof value === "string" ? value : `file:${await sha256Hex(await value.arrayBuffer())}`}`);
+    return sha256Hex(`${head}\n${parts.sort().join("\n")}`);
   }
-  return sha256(`${head}\n${type}\n${await sha256(await req.arrayBuffer())}`);
+  return sha256Hex(`${head}\n${type}\n${await sha256Hex(await req.arrayBuffer())}`);
 }
 type AppEnvRequest = Parameters<MiddlewareHandler<AppEnv>>[0]["req"];
 

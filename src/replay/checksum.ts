@@ -1,5 +1,6 @@
 import type { InValue, Row } from "@libsql/client";
 import type { Stmt } from "../store/event-store.js";
+import { sha256Hex } from "../support/sha256.js";
 
 const PAGE = 5000;
 
@@ -12,7 +13,6 @@ export const KEY_COLUMNS: Record<string, readonly string[]> = {
   import_runs: ["id"],
 };
 
-const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 /**
  * SHA-256 over every row (all columns, in key order), chained page by page to bound memory.
@@ -29,10 +29,10 @@ export async function tableChecksum(query: (stmt: Stmt) => Promise<Row[]>, table
     if (page.length === 0) break;
     rows += page.length;
     const text = page.map((r) => JSON.stringify(Array.from(r as ArrayLike<unknown>, (v) => (typeof v === "bigint" ? v.toString() : v)))).join("\n");
-    digest = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(digest + text)));
+    digest = await sha256Hex(digest + text);
     const last = page[page.length - 1]!;
     after = key.map((k) => last[k] as InValue);
     if (page.length < PAGE) break;
   }
-  return { rows, checksum: digest || hex(await crypto.subtle.digest("SHA-256", new Uint8Array())) };
+  return { rows, checksum: digest || (await sha256Hex("")) };
 }

@@ -5,7 +5,8 @@ import { FORMAT_VERSION, type ApplyResult } from "../schemas/transfer.js";
 import { applyPreparedRows } from "./apply-rows.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
-import { entityRef, planProfile, prepareAll, readPackage, resolveTarget, sha256Hex } from "./import-context.js";
+import { entityRef, planProfile, prepareAll, readPackage, resolveTarget } from "./import-context.js";
+import { sha256Hex } from "../support/sha256.js";
 
 export type ApplyOutcome = { ok: true; result: ApplyResult; json: string } | Failure;
 

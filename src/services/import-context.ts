@@ -44,7 +44,3 @@ export async function lookupMatches(deps: Deps, target: ImportTarget, rows: Prep
 export const entityRef = (d: EntityDefinition): EntityRef => ({ Id: d.Id, Key: d.Key, DisplayNameSingular: d.DisplayNameSingular, DisplayNamePlural: d.DisplayNamePlural });
 export const planProfile = (p: Profile): PlanProfile => ({ Id: p.Id, Key: p.Key, Name: p.Name, ImportMode: p.ImportMode, IdentityMode: p.IdentityMode });
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -3,7 +3,8 @@ import { countIssueCategories, summarizePlan, toPlanRow } from "../import/summar
 import { FORMAT_VERSION, type Plan } from "../schemas/transfer.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
-import { entityRef, lookupMatches, planProfile, prepareAll, readPackage, resolveTarget, sha256Hex } from "./import-context.js";
+import { entityRef, lookupMatches, planProfile, prepareAll, readPackage, resolveTarget } from "./import-context.js";
+import { sha256Hex } from "../support/sha256.js";
 
 /** The plan and its JSON text exactly as stored in the log (and sent to the client). */
 export type PlanOutcome = { ok: true; plan: Plan; json: string } | Failure;
