@@ -129,3 +129,10 @@ export async function liveInstancesWithField(store: EventStore, entityId: string
   args.push(limit);
   return (await store.query({ sql, args })).map(toInstance);
 }
+
+/**
+ * Selects a run's stored result text: inline in its import_runs row, or (plans and applies,
+ * whose results are megabytes) in the event the row points at. Alias `r` is the run row.
+ */
+export const RUN_RESULT_FROM = `SELECT CASE WHEN r.result != '' THEN r.result ELSE json_extract(e.data, '$.ResultJson') END AS result
+  FROM import_runs r LEFT JOIN events e ON e.position = r.position`;

@@ -1,6 +1,6 @@
 import type { InValue } from "@libsql/client";
 import { issue } from "../domain/issues.js";
-import { findDefinition } from "../projections/queries.js";
+import { RUN_RESULT_FROM, findDefinition } from "../projections/queries.js";
 import type { Deps, Failure } from "./deps.js";
 
 export async function eventPage(deps: Deps, q: { after: number; limit: number; streamId?: string; type?: string }) {
@@ -56,10 +56,8 @@ export async function listImportRuns(deps: Deps, q: { kind?: string; entity?: st
 
 /** The stored result text, exactly as the client first received it. */
 export async function importRunResult(deps: Deps, runId: string): Promise<{ ok: true; json: string } | Failure> {
-  // A run row holds its result inline, or points at the event that stores it.
   const rows = await deps.store.query({
-    sql: `SELECT CASE WHEN r.result != '' THEN r.result ELSE json_extract(e.data, '$.ResultJson') END AS result
-          FROM import_runs r LEFT JOIN events e ON e.position = r.position WHERE r.id = ?`,
+    sql: `${RUN_RESULT_FROM} WHERE r.id = ?`,
     args: [runId],
   });
   if (!rows[0] || rows[0].result === null) return { ok: false, status: 404, errors: [issue("not_found", `No import run '${runId.slice(0, 100)}'.`)] };

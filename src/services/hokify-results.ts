@@ -1,4 +1,5 @@
 import type { InValue } from "@libsql/client";
+import { RUN_RESULT_FROM } from "../projections/queries.js";
 import type { ExportImportResult } from "../schemas/export-import.js";
 import type { Deps } from "./deps.js";
 
@@ -15,8 +16,7 @@ export async function sumHokifyResults(deps: Deps, q: { scopeId?: number; from?:
   if (q.from) (where.push("r.created_at >= ?"), args.push(q.from));
   if (q.to) (where.push("r.created_at < ?"), args.push(q.to));
   const rows = await deps.store.query({
-    sql: `SELECT CASE WHEN r.result != '' THEN r.result ELSE json_extract(e.data, '$.ResultJson') END AS result
-          FROM import_runs r LEFT JOIN events e ON e.position = r.position WHERE ${where.join(" AND ")} ORDER BY r.created_at, r.id`,
+    sql: `${RUN_RESULT_FROM} WHERE ${where.join(" AND ")} ORDER BY r.created_at, r.id`,
     args,
   });
   const total: ExportImportResult = {
