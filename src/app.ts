@@ -87,7 +87,7 @@ export async function createApp(opts: AppOptions) {
 
   app.route("/", definitionsRouter());
   app.route("/", profilesRouter());
-  app.route("/", jsonImportRouter());
+  app.route("/", jsonImportRouter({ maxUploadBytes: opts.maxUploadBytes }));
   app.route("/", instancesRouter());
   app.route("/", auditRouter());
   app.route("/", exportImportRouter(exportImport));

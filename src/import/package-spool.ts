@@ -18,6 +18,9 @@ export type SpoolResult = { ok: true; spool: PackageSpool } | { ok: false; error
 
 export const RECORDS_PER_CHUNK = 2000;
 
+/** An uploaded package: cut into record chunks while it streamed in, and the SHA-256 of its bytes. */
+export type Upload = { spool: SpoolResult; sha256: string; bytes: number };
+
 const enum S {
   Root,
   KeyOrEnd,
@@ -60,6 +63,10 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
   let chunkOpen = false;
   let chunkStart = -1; // where the open chunk's text starts in the current piece
 
+  // The next backslash at or after the cursor in the current piece (-1: none; -2: not looked for).
+  // Kept per piece, not per value: looking again for every record would make a big piece quadratic.
+  let bs = -2;
+
   const fail = (why: string, at: number) => {
     failure = invalid(`${why} at position ${offset + at}`);
   };
@@ -77,7 +84,6 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
    */
   const scan = (text: string, i: number, base: number): number => {
     const n = text.length;
-    let bs = -2; // next backslash at or after the cursor in this piece (-1: none), computed lazily
     while (i < n) {
       if (skipNext) {
         skipNext = false;
@@ -143,6 +149,7 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
     if (failure) return;
     const n = text.length;
     let i = 0;
+    bs = -2;
     chunkStart = chunkOpen ? 0 : -1;
     while (i < n && !failure) {
       switch (state) {
@@ -328,4 +335,11 @@ export function spoolText(text: string, maxDepth: number, recordsPerChunk?: numb
   const s = createPackageSpooler({ maxDepth, recordsPerChunk });
   s.push(text);
   return s.end();
+}
+
+/** A package already in memory as an Upload (tests and callers that hold the text). */
+export async function uploadOfText(text: string, maxDepth = 64): Promise<Upload> {
+  const { sha256Hex } = await import("../support/sha256.js");
+  const bytes = new TextEncoder().encode(text);
+  return { spool: spoolText(text, maxDepth), sha256: await sha256Hex(bytes), bytes: bytes.length };
 }

@@ -87,6 +87,10 @@ export function prepareRow(
   return row;
 }
 
+/** The issue every row of a duplicated identity gets. */
+export const duplicateIdentity = (r: PreparedRow) =>
+  issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex });
+
 /** Two records with the same identity: both (all) rows get duplicate_identity_in_file. */
 export function markDuplicateIdentities(rows: PreparedRow[]): void {
   const seen = new Map<string, PreparedRow>();
@@ -94,7 +98,7 @@ export function markDuplicateIdentities(rows: PreparedRow[]): void {
   const flag = (r: PreparedRow) => {
     if (flagged.has(r)) return;
     flagged.add(r);
-    r.errors.push(issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex }));
+    r.errors.push(duplicateIdentity(r));
   };
   for (const r of rows) {
     if (r.identity === null) continue;

@@ -91,6 +91,9 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
         },
       ];
     }
+    case "ImportRowsRecorded":
+      // Result rows stay in the log; the run row points at the run's final event.
+      return [];
     case "HokifyImportRan": {
       // Hokify runs span three entities, so the run row names none; scope_id says which import scope ran.
       const d = event.data;

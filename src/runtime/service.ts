@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import type { IncrementalHash } from "../support/sha256.js";
 import { uuidv7 } from "uuidv7";
 import { createApp } from "../app.js";
 import type { Config } from "../config.js";
@@ -7,6 +8,12 @@ import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
 import { openDatabase } from "./open-database.js";
+
+/** node:crypto hashes an upload as it streams in, without keeping its bytes. */
+const nodeSha256 = (): IncrementalHash => {
+  const h = createHash("sha256");
+  return { update: (bytes) => void h.update(bytes), hex: async () => h.digest("hex") };
+};
 
 /** Start-up shared by the Node and Deno entries: everything but listening on a port. */
 
@@ -41,7 +48,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger):
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId: uuidv7 },
+    deps: { store, now: () => new Date(), newId: uuidv7, sha256Stream: nodeSha256 },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

@@ -84,6 +84,8 @@ export const PlanSchema = z
     Summary: PlanSummarySchema,
     IssueCategories: z.array(IssueCategoryCountSchema),
     Rows: z.array(PlanRowSchema),
+    RowsComplete: z.literal(false).optional().openapi({ description: `Present (false) only when the run has more rows than a response carries (${"10,000"}): Rows then holds the first ones and RowsUrl pages through all.` }),
+    RowsUrl: z.string().optional().openapi({ description: "Present only with RowsComplete: false: GET it (with after= and limit=) for every row of the run." }),
   })
   .openapi("JsonImportPlan");
 export type Plan = z.infer<typeof PlanSchema>;
@@ -127,6 +129,8 @@ export const ApplyResultSchema = z
     Summary: ApplySummarySchema,
     IssueCategories: z.array(IssueCategoryCountSchema),
     Rows: z.array(ApplyRowSchema),
+    RowsComplete: z.literal(false).optional().openapi({ description: `Present (false) only when the run has more rows than a response carries (${"10,000"}): Rows then holds the first ones and RowsUrl pages through all.` }),
+    RowsUrl: z.string().optional().openapi({ description: "Present only with RowsComplete: false: GET it (with after= and limit=) for every row of the run." }),
   })
   .openapi("JsonImportApplyResult");
 export type ApplyResult = z.infer<typeof ApplyResultSchema>;

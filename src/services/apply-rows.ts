@@ -24,15 +24,21 @@ export const ROWS_PER_COMMIT = 2000;
 type Written = { instanceId: string; rowVersion: string; changed: string[] };
 
 /**
+ * Sees each committed group of rows; `eventFor` may add an event (the rows of a big run) to the
+ * same atomic commit, so a row's result is recorded exactly when its change is.
+ */
+export type RowsRecorder = { eventFor(rows: ApplyRow[]): PendingEvent | null; committed(rows: ApplyRow[]): void };
+
+/**
  * Decides `rows` against the current state and commits the ready ones, ROWS_PER_COMMIT per batch.
  * Returns one ApplyRow per input row, in order. `runId` is written into each instance event.
  */
-export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: PreparedRow[], meta: EventMetadata, runId: string): Promise<ApplyRow[]> {
+export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: PreparedRow[], meta: EventMetadata, runId: string, recorder?: RowsRecorder): Promise<ApplyRow[]> {
   const identityFields = await identityFieldsOf(deps.store, target.definition.Id);
   const out: ApplyRow[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_COMMIT) {
     const chunk = rows.slice(start, start + ROWS_PER_COMMIT);
-    out.push(...(await applyChunk(deps, target, chunk, meta, runId, identityFields)));
+    out.push(...(await applyChunk(deps, target, chunk, meta, runId, identityFields, recorder)));
   }
   return out;
 }
@@ -42,28 +48,51 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
  * loses a race (a stream version or identity taken meanwhile), its halves are decided and
  * committed again, down to single rows, so only the rows that really conflict fail.
  */
-async function applyChunk(deps: Deps, target: ImportTarget, chunk: PreparedRow[], meta: EventMetadata, runId: string, identityFields: string[]): Promise<ApplyRow[]> {
+async function applyChunk(
+  deps: Deps,
+  target: ImportTarget,
+  chunk: PreparedRow[],
+  meta: EventMetadata,
+  runId: string,
+  identityFields: string[],
+  recorder: RowsRecorder | undefined,
+): Promise<ApplyRow[]> {
   const decisions = await decide(deps, target, chunk);
   const writes = decisions.map((d) => (rowHasErrors(d) || d.action === Action.Skip ? null : toEvent(deps, target, d, runId)));
   const pending = writes.filter((w) => w !== null);
-  if (pending.length === 0) return decisions.map((d) => toApplyRow(d, null));
+  const rows = decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
+  const recorded = recorder?.eventFor(rows) ?? null;
+  if (pending.length === 0 && recorded === null) {
+    recorder?.committed(rows);
+    return rows;
+  }
 
-  const outcome = await commitEvents(deps, pending.map((w) => w.pending), meta, {
+  const outcome = await commitEvents(deps, [...pending.map((w) => w.pending), ...(recorded ? [recorded] : [])], meta, {
     identityFields: () => identityFields,
     guards: identityGuards(target, decisions, writes),
   });
-  if (outcome.ok) return decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
+  if (outcome.ok) {
+    recorder?.committed(rows);
+    return rows;
+  }
   if (outcome.reason === "duplicate") throw new Error("event id collision");
   if (chunk.length === 1) {
     const d = decisions[0]!;
-    return [toApplyRow({ ...d, action: Action.Skip, errors: [...d.errors, issue("concurrency_conflict", "Another change to this record committed first; plan again.", { rowIndex: d.rowIndex })] }, null)];
+    const lost = [toApplyRow({ ...d, action: Action.Skip, errors: [...d.errors, issue("concurrency_conflict", "Another change to this record committed first; plan again.", { rowIndex: d.rowIndex })] }, null)];
+    const event = recorder?.eventFor(lost) ?? null;
+    if (event) {
+      const r = await commitEvents(deps, [event], meta);
+      if (!r.ok) throw new Error(`recording a lost row failed: ${r.reason}`);
+    }
+    recorder?.committed(lost);
+    return lost;
   }
   // Split and decide each half again against fresh state: a few racing rows cost a few
   // re-decisions, not one commit per row of the whole chunk.
   const half = Math.ceil(chunk.length / 2);
   return [
-    ...(await applyChunk(deps, target, chunk.slice(0, half), meta, runId, identityFields)),
-    ...(await applyChunk(deps, target, chunk.slice(half), meta, runId, identityFields)),
+    ...(await applyChunk(deps, target, chunk.slice(0, half), meta, runId, identityFields, recorder)),
+    ...(await applyChunk(deps, target, chunk.slice(half), meta, runId, identityFields, recorder)),
   ];
 }
 

@@ -1,39 +1,59 @@
 import type { EventMetadata } from "../../events/metadata.js";
+import type { Upload } from "../import/package-spool.js";
+import type { PreparedRow } from "../import/prepare.js";
+import { createRunRows } from "../import/run-rows.js";
 import { parseSelection } from "../import/selection.js";
-import { countIssueCategories, summarizeApply } from "../import/summaries.js";
-import { FORMAT_VERSION, type ApplyResult } from "../schemas/transfer.js";
-import { applyPreparedRows } from "./apply-rows.js";
+import { summarizeApply } from "../import/summaries.js";
+import { FORMAT_VERSION, type ApplyResult, type ApplyRow } from "../schemas/transfer.js";
+import { applyPreparedRows, ROWS_PER_COMMIT, type RowsRecorder } from "./apply-rows.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
-import { entityRef, planProfile, prepareAll, readPackage, resolveTarget } from "./import-context.js";
-import { sha256Hex } from "../support/sha256.js";
+import { entityRef, planProfile, resolveTarget } from "./import-context.js";
+import { checkSpool, preparedChunks, scanPackage } from "./package-rows.js";
+import { rowsEvent, rowsUrl } from "./run-rows-events.js";
 
 export type ApplyOutcome = { ok: true; result: ApplyResult; json: string } | Failure;
 
-export { ROWS_PER_COMMIT } from "./apply-rows.js";
+export { ROWS_PER_COMMIT };
 
-export async function applyImport(
-  deps: Deps,
-  actor: Actor,
-  entity: string,
-  profileRef: string,
-  fileText: string,
-  selection: string | string[] | undefined,
-): Promise<ApplyOutcome> {
+export async function applyImport(deps: Deps, actor: Actor, entity: string, profileRef: string, upload: Upload, selection: string | string[] | undefined): Promise<ApplyOutcome> {
   const resolved = await resolveTarget(deps, entity, profileRef);
   if (!resolved.ok) return resolved;
   const target = resolved.target;
-  const read = readPackage(fileText, target);
-  if (!read.ok) return read;
-  const selected = parseSelection(selection, read.pkg.records.length);
+  const checked = checkSpool(upload.spool, target);
+  if (!checked.ok) return checked;
+  // The whole file is read once before anything is written: a broken record or an
+  // out-of-range selection refuses the apply with nothing changed.
+  const scanned = scanPackage(checked.spool, target);
+  if (!scanned.ok) return scanned;
+  const selected = parseSelection(selection, scanned.scan.count);
   if (!selected.ok) return { ok: false, status: 400, errors: selected.errors };
 
   const applyId = deps.newId();
   const meta: EventMetadata = { ...actor, CausationId: applyId };
-  // Duplicates are judged over the whole file, as in the plan; only the selected rows are decided.
-  const all = prepareAll(read.pkg.records, target);
-  const rows = selected.rows.map((i) => all[i - 1]!);
-  const applyRows = await applyPreparedRows(deps, target, rows, meta, applyId);
+  const rows = createRunRows<ApplyRow, ReturnType<typeof summarizeApply>>(selected.rows.length, summarizeApply);
+  let version = 1;
+  const recorder: RowsRecorder = {
+    eventFor: (chunk) => (rows.truncated && chunk.length > 0 ? rowsEvent(applyId, version, chunk) : null),
+    committed: (chunk) => {
+      rows.add(chunk);
+      if (rows.truncated && chunk.length > 0) version++;
+    },
+  };
+
+  // Duplicates were judged over the whole file in the first pass; only the selected rows are decided.
+  const wanted = selected.rows;
+  let next = 0;
+  let batch: PreparedRow[] = [];
+  for (const prepared of preparedChunks(scanned.scan, target)) {
+    for (const r of prepared) if (wanted[next] === r.rowIndex) (batch.push(r), next++);
+    if (batch.length >= ROWS_PER_COMMIT) {
+      await applyPreparedRows(deps, target, batch, meta, applyId, recorder);
+      batch = [];
+    }
+    if (next === wanted.length) break;
+  }
+  if (batch.length) await applyPreparedRows(deps, target, batch, meta, applyId, recorder);
 
   const result: ApplyResult = {
     ApplyId: applyId,
@@ -41,9 +61,10 @@ export async function applyImport(
     AppliedAtUtc: deps.now().toISOString(),
     Entity: entityRef(target.definition),
     Profile: planProfile(target.profile),
-    Summary: summarizeApply(applyRows),
-    IssueCategories: countIssueCategories(applyRows),
-    Rows: applyRows,
+    Summary: rows.summary(),
+    IssueCategories: rows.categories(),
+    Rows: rows.head(),
+    ...(rows.truncated ? { RowsComplete: false as const, RowsUrl: rowsUrl(applyId) } : {}),
   };
   const json = JSON.stringify(result);
   const outcome = await commitEvents(
@@ -51,14 +72,14 @@ export async function applyImport(
     [
       {
         streamId: streams.run(applyId),
-        streamVersion: 1,
+        streamVersion: version,
         event: {
           type: "ImportApplied",
           data: {
             RunId: applyId,
             EntityId: target.definition.Id,
             ProfileId: target.profile.Id,
-            FileSha256: await sha256Hex(fileText),
+            FileSha256: upload.sha256,
             SelectedRowIndexes: selected.rows,
             Summary: result.Summary,
             ResultJson: json,

@@ -6,6 +6,8 @@ export type Deps = {
   store: EventStore;
   now: () => Date;
   newId: () => string;
+  /** An incremental SHA-256 for uploads; runtimes with a native one (node:crypto) inject it. */
+  sha256Stream?: () => import("../support/sha256.js").IncrementalHash;
 };
 
 /** Who is acting, carried into every event's metadata. */

@@ -7,6 +7,7 @@ import { openDatabase } from "../../src/runtime/open-database.js";
 import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 import type { EventStore } from "../../src/store/event-store.js";
 import { applyImport } from "../../src/services/apply.service.js";
+import { uploadOfText } from "../../src/import/package-spool.js";
 import { createDefinition } from "../../src/services/definitions.service.js";
 import { createProfile } from "../../src/services/profiles.service.js";
 import type { Deps } from "../../src/services/deps.js";
@@ -56,9 +57,9 @@ describe("racing applies", () => {
     const depsA: Deps = { store: a.store, now: () => new Date(), newId: uuidv7 };
     const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
     // A decides and is held at its commit; B decides the same creates meanwhile and commits first.
-    const first = applyImport(depsA, actor, "candidate", "by_email", file("A"), `1-${n}`);
+    const first = applyImport(depsA, actor, "candidate", "by_email", await uploadOfText(file("A")), `1-${n}`);
     while (a.held() === 0) await new Promise((r) => setTimeout(r, 5));
-    const second = await applyImport(depsB, actor, "candidate", "by_email", file("B"), `1-${n}`);
+    const second = await applyImport(depsB, actor, "candidate", "by_email", await uploadOfText(file("B")), `1-${n}`);
     a.release();
     const firstResult = await first;
     if (!firstResult.ok || !second.ok) throw new Error("apply refused");

@@ -1,35 +1,47 @@
+import type { Context } from "hono";
 import { actorOf } from "../../http/actor.js";
+import type { AppEnv } from "../../http/context.js";
 import { failed, okJson } from "../../http/envelope.js";
+import { readImportForm } from "../../http/import-form.js";
+import { issuesFromZod } from "../../http/validation.js";
 import { issue } from "../../domain/issues.js";
 import { applyImport } from "../../services/apply.service.js";
 import { exportPackage } from "../../services/export.service.js";
 import { planImport } from "../../services/plan.service.js";
+import { ApplyFormSchema, PlanFormSchema } from "../../schemas/transfer.js";
 import type { AppRouteHandler } from "../types.js";
 import type * as routes from "./json-import.routes.js";
 
-/** The uploaded package as text; a part that is not a file (or is empty) is no package. */
-async function fileText(file: unknown): Promise<string | null> {
-  if (typeof file === "string") return file.length > 0 ? file : null;
-  if (file instanceof Blob) return file.size > 0 ? await file.text() : null;
-  return null;
-}
 const noFile = () => failed(400, [issue("invalid_package", "The form has no File part with the JSON export package.", { fieldKey: "File" })]);
+type Limits = { maxUploadBytes: number };
 
-export const plan: AppRouteHandler<typeof routes.plan> = async (c) => {
-  const form = c.req.valid("form");
-  const text = await fileText(Array.isArray(form.File) ? form.File[0] : form.File);
-  if (text === null) return noFile();
-  const r = await planImport(c.get("deps"), actorOf(c), c.req.valid("param").entity, form.ProfileId, text);
-  return r.ok ? okJson(r.json) : failed(r.status, r.errors);
-};
+/** Reads the streamed form and checks its fields with the route's own schema (same issues as before). */
+async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits) {
+  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: c.get("deps").sha256Stream });
+  if (!read.ok) return { response: failed(read.status, read.errors) } as const;
+  const { fields, file } = read.form;
+  const one = (name: string) => (fields[name]?.length === 1 ? fields[name][0] : fields[name]);
+  const checked = schema.safeParse({ ProfileId: one("ProfileId"), SelectedRowIndexes: one("SelectedRowIndexes"), File: file ?? undefined });
+  if (!checked.success) return { response: failed(400, issuesFromZod(checked.error, "form")) } as const;
+  if (!file || file.bytes === 0) return { response: noFile() } as const;
+  return { form: checked.data as { ProfileId: string; SelectedRowIndexes?: string | string[] }, file } as const;
+}
 
-export const apply: AppRouteHandler<typeof routes.apply> = async (c) => {
-  const form = c.req.valid("form");
-  const text = await fileText(Array.isArray(form.File) ? form.File[0] : form.File);
-  if (text === null) return noFile();
-  const r = await applyImport(c.get("deps"), actorOf(c), c.req.valid("param").entity, form.ProfileId, text, form.SelectedRowIndexes);
-  return r.ok ? okJson(r.json) : failed(r.status, r.errors);
-};
+export const plan = (limits: Limits) =>
+  async function planHandler(c: Context<AppEnv>) {
+    const read = await readForm(c, PlanFormSchema, limits);
+    if ("response" in read) return read.response;
+    const r = await planImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file);
+    return r.ok ? okJson(r.json) : failed(r.status, r.errors);
+  };
+
+export const apply = (limits: Limits) =>
+  async function applyHandler(c: Context<AppEnv>) {
+    const read = await readForm(c, ApplyFormSchema, limits);
+    if ("response" in read) return read.response;
+    const r = await applyImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file, read.form.SelectedRowIndexes);
+    return r.ok ? okJson(r.json) : failed(r.status, r.errors);
+  };
 
 export const exportJson: AppRouteHandler<typeof routes.exportJson> = async (c) => {
   const r = await exportPackage(c.get("deps"), c.req.valid("param").entity, c.req.valid("json"));

@@ -1,0 +1,67 @@
+import { checkPackage } from "../import/package.js";
+import { parseChunk, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
+import { createFieldResolver, duplicateIdentity, prepareRow, type PreparedRow } from "../import/prepare.js";
+import type { Failure } from "./deps.js";
+import type { ImportTarget } from "./import-context.js";
+
+/**
+ * Files up to this many records keep their prepared rows between the two passes; bigger ones
+ * are parsed again in the second pass, so memory stays bounded by the spooled text.
+ */
+export const KEEP_PREPARED_UP_TO = 250_000;
+
+/** A package read once through: known to be valid, its size, and the rows whose identity repeats. */
+export type ScannedPackage = { spool: PackageSpool; count: number; duplicates: Set<number>; kept: PreparedRow[][] | null };
+
+/** The package-level checks of the buffered reader, on a spooled package. */
+export function checkSpool(r: SpoolResult, target: ImportTarget): { ok: true; spool: PackageSpool } | Failure {
+  if (!r.ok) return { ok: false, status: 400, errors: r.errors };
+  const { members, recordChunks } = r.spool;
+  const checked = checkPackage({ ...members, Records: recordChunks ? [] : members.Records }, target.definition);
+  return checked.ok ? { ok: true, spool: r.spool } : { ok: false, status: 400, errors: checked.errors };
+}
+
+/**
+ * First pass: every record is parsed and prepared once, so a broken file fails before anything
+ * is decided or written, and duplicates are known across the whole file (all rows of a repeated
+ * identity are errors, the first one too).
+ */
+export function scanPackage(spool: PackageSpool, target: ImportTarget): { ok: true; scan: ScannedPackage } | Failure {
+  const resolve = createFieldResolver(target.definition, target.profile);
+  const keep = spool.recordCount <= KEEP_PREPARED_UP_TO;
+  const kept: PreparedRow[][] = [];
+  const firstRow = new Map<string, number>();
+  const duplicates = new Set<number>();
+  const chunks = spool.recordChunks ?? [];
+  for (let c = 0; c < chunks.length; c++) {
+    const parsed = parseChunk(spool, c);
+    if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
+    const base = c * RECORDS_PER_CHUNK;
+    const rows = parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
+    for (const r of rows) {
+      if (r.identity === null) continue;
+      const first = firstRow.get(r.identity);
+      if (first === undefined) firstRow.set(r.identity, r.rowIndex);
+      else duplicates.add(first).add(r.rowIndex);
+    }
+    if (keep) kept.push(rows);
+  }
+  return { ok: true, scan: { spool, count: spool.recordCount, duplicates, kept: keep ? kept : null } };
+}
+
+/** Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked. */
+export function* preparedChunks(scan: ScannedPackage, target: ImportTarget): Generator<PreparedRow[]> {
+  const resolve = createFieldResolver(target.definition, target.profile);
+  const chunks = scan.spool.recordChunks ?? [];
+  for (let c = 0; c < chunks.length; c++) {
+    let rows = scan.kept?.[c];
+    if (!rows) {
+      const parsed = parseChunk(scan.spool, c);
+      if (!parsed.ok) throw new Error("a scanned chunk no longer parses"); // the first pass parsed the same text
+      const base = c * RECORDS_PER_CHUNK;
+      rows = parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
+    } else scan.kept![c] = []; // handed out once; let it go with the rows
+    for (const r of rows) if (scan.duplicates.has(r.rowIndex)) r.errors.push(duplicateIdentity(r));
+    yield rows;
+  }
+}

@@ -1,0 +1,17 @@
+import type { PendingEvent } from "./commit.js";
+import { streams } from "./commit.js";
+
+/** Where every row of a run can be paged through (the response of a big run carries only the first ones). */
+export const rowsUrl = (runId: string) => `/api/audit/imports/${encodeURIComponent(runId)}/rows`;
+
+/** One slice of a run's result rows, as an event of the run's stream. */
+export function rowsEvent(runId: string, version: number, rows: { RowIndex: number }[]): PendingEvent {
+  return {
+    streamId: streams.run(runId),
+    streamVersion: version,
+    event: {
+      type: "ImportRowsRecorded",
+      data: { RunId: runId, FirstRowIndex: rows[0]!.RowIndex, LastRowIndex: rows[rows.length - 1]!.RowIndex, Count: rows.length, RowsJson: JSON.stringify(rows) },
+    },
+  };
+}
