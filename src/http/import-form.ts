@@ -37,9 +37,11 @@ function uploadReader(hash: IncrementalHash) {
  */
 export async function readImportForm(req: HonoRequest, opts: { maxBytes: number; sha256?: () => IncrementalHash }): Promise<ImportFormResult> {
   const newHash = opts.sha256 ?? createSha256;
-  const fields: Record<string, string[]> = {};
+  // No prototype: a part named "toString" or "__proto__" is just a field.
+  const fields: Record<string, string[]> = Object.create(null);
   let file: Upload | null = null;
-  const cached = (req as unknown as { bodyCache: { formData?: Promise<FormData> } }).bodyCache.formData;
+  const cache = (req as unknown as { bodyCache: { formData?: Promise<FormData>; arrayBuffer?: Promise<ArrayBuffer> } }).bodyCache;
+  const cached = cache.formData;
   if (cached) {
     for (const [name, value] of (await cached).entries()) {
       if (name === FILE && file === null) {
@@ -58,7 +60,9 @@ export async function readImportForm(req: HonoRequest, opts: { maxBytes: number;
   if (!/^multipart\/form-data\s*;.*boundary=/i.test(type))
     return { ok: false, status: 400, errors: [issue("invalid_request", "The request must be multipart/form-data with a File part holding the JSON export package.")] };
   try {
-    for await (const part of parseMultipartRequest(req.raw, { maxFileSize: opts.maxBytes, maxTotalSize: opts.maxBytes, maxParts: MAX_PARTS })) {
+    // Bytes an earlier reader kept (a form it could not parse) are read from its copy.
+    const source = cache.arrayBuffer ? new Request(req.raw.url, { method: req.method, headers: req.raw.headers, body: await cache.arrayBuffer }) : req.raw;
+    for await (const part of parseMultipartRequest(source, { maxFileSize: opts.maxBytes, maxTotalSize: opts.maxBytes, maxParts: MAX_PARTS })) {
       const name = part.name ?? "";
       if (name === FILE && file === null) {
         const r = uploadReader(newHash());

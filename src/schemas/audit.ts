@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { UtcTime, apiResult } from "./api.js";
+import { ApplyRowSchema, PlanRowSchema } from "./transfer.js";
 
 export const AuditEventSchema = z
   .object({
@@ -54,4 +55,13 @@ export const ReplayReportSchema = z
 export const AuditEventPageResult = apiResult(AuditEventPageSchema, "ApiResultAuditEventPage");
 export const ImportRunListResult = apiResult(z.array(ImportRunSchema), "ApiResultImportRunList");
 export const ImportRunResult = apiResult(z.record(z.string(), z.unknown()).openapi({ description: "The stored JsonImportPlan, JsonImportApplyResult or ExportImportResult, byte-for-byte as first sent." }), "ApiResultImportRun");
+export const RunRowsResult = apiResult(
+  z
+    .object({
+      Items: z.array(z.union([ApplyRowSchema, PlanRowSchema])).openapi({ description: "Plan rows or apply rows, in RowIndex order." }),
+      NextAfter: z.number().int().nullable().openapi({ description: "Pass as `after` for the next page; null on the last page." }),
+    })
+    .openapi("RunRowsPage"),
+  "ApiResultRunRowsPage",
+);
 export const ReplayResult = apiResult(ReplayReportSchema, "ApiResultReplayReport");

@@ -2,6 +2,7 @@ import type { InValue } from "@libsql/client";
 import { issue } from "../domain/issues.js";
 import { RUN_RESULT_FROM, findDefinition } from "../projections/queries.js";
 import type { Deps, Failure } from "./deps.js";
+import { streams } from "../store/streams.js";
 
 export async function eventPage(deps: Deps, q: { after: number; limit: number; streamId?: string; type?: string }) {
   const items = await deps.store.read({ after: q.after, limit: q.limit, streamId: q.streamId, type: q.type });
@@ -62,4 +63,40 @@ export async function importRunResult(deps: Deps, runId: string): Promise<{ ok: 
   });
   if (!rows[0] || rows[0].result === null) return { ok: false, status: 404, errors: [issue("not_found", `No import run '${runId.slice(0, 100)}'.`)] };
   return { ok: true, json: String(rows[0].result) };
+}
+
+/**
+ * Every result row of a run, `limit` at a time after row `after`. Big runs keep their rows in
+ * ImportRowsRecorded events (found by a binary search over the run's stream); smaller runs
+ * have them all in the stored result.
+ */
+export async function importRunRows(deps: Deps, q: { runId: string; after: number; limit: number }): Promise<{ ok: true; page: { Items: unknown[]; NextAfter: number | null } } | Failure> {
+  const stream = streams.run(q.runId);
+  const slices = (await deps.store.query({ sql: "SELECT stream_version AS v FROM events WHERE stream_id = ? AND type = 'ImportRowsRecorded' ORDER BY stream_version", args: [stream] })).map((r) => Number(r.v));
+  const notFound = (): Failure => ({ ok: false, status: 404, errors: [issue("not_found", `No import run '${q.runId.slice(0, 100)}' with result rows.`)] });
+  const page = (rows: { RowIndex: number }[], more: boolean) => ({ ok: true as const, page: { Items: rows, NextAfter: more && rows.length ? rows[rows.length - 1]!.RowIndex : null } });
+
+  if (slices.length === 0) {
+    const stored = await importRunResult(deps, q.runId);
+    if (!stored.ok) return notFound();
+    const rows = (JSON.parse(stored.json) as { Rows?: unknown }).Rows;
+    if (!Array.isArray(rows)) return notFound();
+    const after = (rows as { RowIndex: number }[]).filter((r) => r.RowIndex > q.after);
+    return page(after.slice(0, q.limit), after.length > q.limit);
+  }
+
+  const slice = (v: number, what: "LastRowIndex" | "RowsJson") =>
+    deps.store.query({ sql: `SELECT json_extract(data, '$.${what}') AS x FROM events WHERE stream_id = ? AND stream_version = ?`, args: [stream, v] }).then((r) => r[0]!.x);
+  // The first slice whose last row is past `after`.
+  let lo = 0;
+  let hi = slices.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (Number(await slice(slices[mid]!, "LastRowIndex")) > q.after) hi = mid;
+    else lo = mid + 1;
+  }
+  const out: { RowIndex: number }[] = [];
+  for (let i = lo; i < slices.length && out.length <= q.limit; i++)
+    for (const r of JSON.parse(String(await slice(slices[i]!, "RowsJson"))) as { RowIndex: number }[]) if (r.RowIndex > q.after && out.push(r) > q.limit) break;
+  return page(out.slice(0, q.limit), out.length > q.limit);
 }

@@ -1,6 +1,6 @@
 import { failed, ok, okJson } from "../../http/envelope.js";
 import { replayProjections } from "../../replay/replay.js";
-import { eventPage, importRunResult, listImportRuns } from "../../services/audit.service.js";
+import { eventPage, importRunResult, importRunRows as runRowsPage, listImportRuns } from "../../services/audit.service.js";
 import type { AppRouteHandler } from "../types.js";
 import type * as routes from "./audit.routes.js";
 
@@ -14,6 +14,11 @@ export const imports: AppRouteHandler<typeof routes.imports> = async (c) => {
 export const importRun: AppRouteHandler<typeof routes.importRun> = async (c) => {
   const r = await importRunResult(c.get("deps"), c.req.valid("param").runId);
   return r.ok ? okJson(r.json) : failed(r.status, r.errors);
+};
+
+export const importRunRows: AppRouteHandler<typeof routes.importRunRows> = async (c) => {
+  const r = await runRowsPage(c.get("deps"), { runId: c.req.valid("param").runId, ...c.req.valid("query") });
+  return r.ok ? ok(r.page) : failed(r.status, r.errors);
 };
 
 export const replay: AppRouteHandler<typeof routes.replay> = async (c) =>

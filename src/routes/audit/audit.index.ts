@@ -10,5 +10,6 @@ export function auditRouter() {
     .openapi(routes.events, bind(handlers.events))
     .openapi(routes.imports, bind(handlers.imports))
     .openapi(routes.importRun, bind(handlers.importRun))
+    .openapi(routes.importRunRows, bind(handlers.importRunRows))
     .openapi(routes.replay, bind(handlers.replay));
 }

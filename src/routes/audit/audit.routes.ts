@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../http/auth.js";
-import { AuditEventPageResult, ImportRunListResult, ImportRunResult, ReplayResult } from "../../schemas/audit.js";
+import { AuditEventPageResult, ImportRunListResult, ImportRunResult, ReplayResult, RunRowsResult } from "../../schemas/audit.js";
 import { authResponses, envelope, security } from "../common.js";
 
 const tags = ["Audit and replay"];
@@ -54,6 +54,25 @@ export const importRun = createRoute({
   summary: "The full stored plan, apply result or ExportImportResult of one run, byte-for-byte.",
   request: { params: z.object({ runId: z.string().min(1).max(200).openapi({ param: { name: "runId", in: "path" } }) }) },
   responses: { 200: envelope("The stored result.", ImportRunResult), 404: envelope("Unknown run.", ImportRunResult), ...authResponses },
+});
+
+export const importRunRows = createRoute({
+  method: "get",
+  path: "/api/audit/imports/{runId}/rows",
+  tags,
+  security,
+  middleware: [requireScope("audit:read")] as const,
+  summary: "Every result row of a plan or apply, page by page.",
+  description:
+    "A plan or apply with more than 10,000 rows answers with the first 10,000, `RowsComplete: false` and this URL. Pages are in row order: pass the `NextAfter` of a page as `after` to get the next; `NextAfter` is null on the last page. Works for runs of any size, and for the rows an interrupted apply committed.",
+  request: {
+    params: z.object({ runId: z.string().min(1).max(200).openapi({ param: { name: "runId", in: "path" } }) }),
+    query: z.object({
+      after: z.coerce.number().int().min(0).default(0).openapi({ description: "Rows after this RowIndex." }),
+      limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    }),
+  },
+  responses: { 200: envelope("One page of rows.", RunRowsResult), 400: envelope("Bad query.", RunRowsResult), 404: envelope("Unknown run, or a run without result rows.", RunRowsResult), ...authResponses },
 });
 
 export const replay = createRoute({

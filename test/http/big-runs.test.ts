@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Client } from "@libsql/client";
+import { file, startTestServer, type TestServer } from "../support/server.js";
+import { paths, pkg, seedCandidate } from "../support/fixtures.js";
+import { count, openDb } from "../support/db.js";
+
+/**
+ * Runs bigger than a response (10,000 rows): the upload streams through the record spool, the
+ * answer carries the first rows and a RowsUrl, and every row can be paged from the log.
+ */
+let server: TestServer;
+let db: Client;
+beforeAll(async () => {
+  server = await startTestServer();
+  db = openDb(server.dbFile);
+  await seedCandidate(server);
+});
+afterAll(async () => {
+  db.close();
+  await server.close();
+});
+
+const N = 12_345;
+// Rows 3 and 12,000 share an identity, in different chunks of the spool: both are errors
+// (12,000 also has a bad age, like every 1,000th row): 13 error rows.
+const emailOf = (i: number) => (i === 12_000 ? "twin3@example.at" : `person${i}@example.at`);
+const records = Array.from({ length: N }, (_, k) => {
+  const i = k + 1;
+  return { Fields: { email: i === 3 ? "TWIN3@example.at " : emailOf(i), first_name: `P${i}`, age: i % 1000 === 0 ? "not a number" : i % 90 } };
+});
+
+type Row = { RowIndex: number; Status: number; Errors: { Code: string }[] };
+
+async function allRows(url: string, limit: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (let after: number | null = 0; after !== null; ) {
+    const page = await server.api.get(`${url}?after=${after}&limit=${limit}`);
+    expect(page.status).toBe(200);
+    rows.push(...page.body.Data.Items);
+    after = page.body.Data.NextAfter;
+  }
+  return rows;
+}
+
+describe("runs bigger than a response", () => {
+  it("a plan answers with the first 10,000 rows and pages through all of them, duplicates found across the whole file", async () => {
+    const r = await server.api.upload(paths.plan(), { ProfileId: "by_email", File: file(pkg(records)) });
+    expect(r.status).toBe(200);
+    const plan = r.body.Data;
+    expect(plan.Rows).toHaveLength(10_000);
+    expect(plan.RowsComplete).toBe(false);
+    expect(plan.RowsUrl).toBe(`/api/audit/imports/${plan.PlanId}/rows`);
+    expect(plan.Summary).toMatchObject({ TotalRows: N, ErrorRows: 12 + 1, CreateRows: N - 2 });
+
+    const rows = await allRows(plan.RowsUrl, 3000);
+    expect(rows.map((x) => x.RowIndex)).toEqual(Array.from({ length: N }, (_, k) => k + 1));
+    expect(rows.slice(0, 10_000)).toEqual(plan.Rows);
+    for (const i of [3, 12_000]) expect(rows[i - 1]!.Errors.map((e) => e.Code)).toContain("duplicate_identity_in_file");
+    expect(rows.filter((x) => x.Status === 2)).toHaveLength(13);
+
+    const stored = await server.api.get(`/api/audit/imports/${plan.PlanId}`);
+    expect(stored.text).toContain(`"RowsComplete":false`);
+    expect(stored.body.Data).toEqual(plan);
+  });
+
+  it("an apply records every row in the commits that make its changes, and pages them back", async () => {
+    const r = await server.api.upload(paths.apply(), { ProfileId: "by_email", File: file(pkg(records)), SelectedRowIndexes: `1-${N}` });
+    expect(r.status).toBe(200);
+    const result = r.body.Data;
+    expect(result.Summary).toMatchObject({ SelectedRows: N, AppliedRows: N - 13, FailedRows: 13, CreateRows: N - 2 });
+    expect(result.Rows).toHaveLength(10_000);
+    const rows = await allRows(result.RowsUrl, 10_000);
+    expect(rows).toHaveLength(N);
+    expect(rows.slice(0, 10_000)).toEqual(result.Rows);
+    expect(await count(db, "SELECT count(*) FROM instances")).toBe(N - 13);
+    // Each slice of rows was committed with the changes it reports.
+    const slices = await count(db, `SELECT count(*) FROM events WHERE type = 'ImportRowsRecorded' AND stream_id LIKE '%${result.ApplyId}'`);
+    expect(slices).toBeGreaterThanOrEqual(Math.ceil(N / 2000));
+  });
+
+  it("pages stop where asked and a small run pages from its stored result", async () => {
+    const small = await server.api.upload(paths.plan(), { ProfileId: "by_email", File: file(pkg(records.slice(0, 5))) });
+    expect(small.body.Data.RowsComplete).toBeUndefined();
+    expect(small.body.Data.RowsUrl).toBeUndefined();
+    const page = await server.api.get(`/api/audit/imports/${small.body.Data.PlanId}/rows?after=2&limit=2`);
+    expect(page.body.Data.Items.map((x: Row) => x.RowIndex)).toEqual([3, 4]);
+    expect(page.body.Data.NextAfter).toBe(4);
+    const last = await server.api.get(`/api/audit/imports/${small.body.Data.PlanId}/rows?after=4&limit=2`);
+    expect(last.body.Data).toMatchObject({ NextAfter: null });
+    expect((await server.api.get(`/api/audit/imports/nope/rows`)).status).toBe(404);
+    expect((await server.api.get(`/api/audit/imports/${small.body.Data.PlanId}/rows?limit=0`)).status).toBe(400);
+  });
+
+  it("a record broken near the end of a big file refuses the whole apply and writes nothing", async () => {
+    const before = await count(db, "SELECT count(*) FROM events");
+    const text = JSON.stringify(pkg(records.map((x) => ({ Fields: { ...x.Fields, email: `new-${x.Fields.email}` } }))));
+    const broken = text.replace(`"P12300"`, `"P12300" x`);
+    const r = await server.api.upload(paths.apply(), { ProfileId: "by_email", File: file(broken), SelectedRowIndexes: `1-${N}` });
+    expect(r.status).toBe(400);
+    expect(r.body.Errors[0].Code).toBe("invalid_package");
+    expect(r.body.Errors[0].Message).toMatch(/not valid JSON \(in Records 12001–12345/);
+    const outOfRange = await server.api.upload(paths.apply(), { ProfileId: "by_email", File: file(text), SelectedRowIndexes: `1-${N + 1}` });
+    expect(outOfRange.status).toBe(400);
+    expect(await count(db, "SELECT count(*) FROM events")).toBe(before);
+  });
+});
