@@ -10,6 +10,6 @@ export const ImportRowsRecordedV1 = z.object({
   FirstRowIndex: z.number().int(),
   LastRowIndex: z.number().int(),
   Count: z.number().int(),
-  /** The rows as JSON text, exactly as the rows endpoint serves them. */
-  RowsJson: z.string(),
+  /** Plan rows or apply rows, as the rows endpoint serves them (an array, so the event is serialized once). */
+  Rows: z.array(z.record(z.string(), z.unknown())),
 });

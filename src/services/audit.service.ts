@@ -85,7 +85,7 @@ export async function importRunRows(deps: Deps, q: { runId: string; after: numbe
     return page(after.slice(0, q.limit), after.length > q.limit);
   }
 
-  const slice = (v: number, what: "LastRowIndex" | "RowsJson") =>
+  const slice = (v: number, what: "LastRowIndex" | "Rows") =>
     deps.store.query({ sql: `SELECT json_extract(data, '$.${what}') AS x FROM events WHERE stream_id = ? AND stream_version = ?`, args: [stream, v] }).then((r) => r[0]!.x);
   // The first slice whose last row is past `after`.
   let lo = 0;
@@ -97,6 +97,6 @@ export async function importRunRows(deps: Deps, q: { runId: string; after: numbe
   }
   const out: { RowIndex: number }[] = [];
   for (let i = lo; i < slices.length && out.length <= q.limit; i++)
-    for (const r of JSON.parse(String(await slice(slices[i]!, "RowsJson"))) as { RowIndex: number }[]) if (r.RowIndex > q.after && out.push(r) > q.limit) break;
+    for (const r of JSON.parse(String(await slice(slices[i]!, "Rows"))) as { RowIndex: number }[]) if (r.RowIndex > q.after && out.push(r) > q.limit) break;
   return page(out.slice(0, q.limit), out.length > q.limit);
 }

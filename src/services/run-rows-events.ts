@@ -5,13 +5,13 @@ import { streams } from "./commit.js";
 export const rowsUrl = (runId: string) => `/api/audit/imports/${encodeURIComponent(runId)}/rows`;
 
 /** One slice of a run's result rows, as an event of the run's stream. */
-export function rowsEvent(runId: string, version: number, rows: { RowIndex: number }[]): PendingEvent {
+export function rowsEvent(runId: string, version: number, rows: ({ RowIndex: number } & object)[]): PendingEvent {
   return {
     streamId: streams.run(runId),
     streamVersion: version,
     event: {
       type: "ImportRowsRecorded",
-      data: { RunId: runId, FirstRowIndex: rows[0]!.RowIndex, LastRowIndex: rows[rows.length - 1]!.RowIndex, Count: rows.length, RowsJson: JSON.stringify(rows) },
+      data: { RunId: runId, FirstRowIndex: rows[0]!.RowIndex, LastRowIndex: rows[rows.length - 1]!.RowIndex, Count: rows.length, Rows: rows as unknown as Record<string, unknown>[] },
     },
   };
 }
