@@ -38,6 +38,28 @@ export function toProfile(row: Row): Profile {
   };
 }
 
+/**
+ * A chunk of matches comes back as one JSON text built by SQLite (one row, one JSON.parse)
+ * instead of thousands of driver rows, each an object with a property per column.
+ */
+const MATCHES_JSON = (matchKey: string) =>
+  // Concatenated, not json_array(…, json(fields)): stored fields are JSON text already, and
+  // re-rendering every match through SQLite's JSON parser costs more than the lookups.
+  `'[' || group_concat('[' || json_quote(${matchKey}) || ',' || json_quote(i.id) || ',' || json_quote(i.entity_id) || ',' || i.fields || ',' ||
+     json_quote(i.row_version) || ',' || i.version || ',' || json_quote(i.created_at) || ',' || json_quote(i.updated_at) || ',' || i.deleted || ']', ',') || ']' AS matches`;
+
+type MatchTuple = [string, string, string, Record<string, unknown>, string, number, string, string, number];
+
+function matchesOf(rows: Row[]): Map<string, InstanceState> {
+  const out = new Map<string, InstanceState>();
+  for (const row of rows) {
+    if (row.matches === null) continue; // no match in this chunk
+    for (const [key, Id, EntityId, Fields, RowVersion, Version, CreatedAtUtc, UpdatedAtUtc, deleted] of JSON.parse(String(row.matches)) as MatchTuple[])
+      out.set(key, { Id, EntityId, Fields, RowVersion, Version, CreatedAtUtc, UpdatedAtUtc, Deleted: deleted === 1 });
+  }
+  return out;
+}
+
 export function toInstance(row: Row): InstanceState {
   return {
     Id: String(row.id),
@@ -88,22 +110,24 @@ async function inChunks(values: string[], run: (json: string) => Promise<Row[]>)
 }
 
 export async function instancesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, InstanceState>> {
-  const rows = await inChunks([...new Set(ids)], (list) =>
-    store.query({ sql: "SELECT * FROM instances WHERE entity_id = ? AND id IN (SELECT value FROM json_each(?))", args: [entityId, list] }),
+  return matchesOf(
+    await inChunks([...new Set(ids)], (list) =>
+      store.query({ sql: `SELECT ${MATCHES_JSON("i.id")} FROM instances i WHERE i.entity_id = ? AND i.id IN (SELECT value FROM json_each(?))`, args: [entityId, list] }),
+    ),
   );
-  return new Map(rows.map((r) => [String(r.id), toInstance(r)] as const));
 }
 
 /** Identity value → instance, through the identity index, in one join per chunk. */
 export async function instancesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, InstanceState>> {
-  const rows = await inChunks([...new Set(values)], (list) =>
-    store.query({
-      sql: `SELECT k.value AS identity_value, i.* FROM instance_keys k JOIN instances i ON i.id = k.instance_id
-            WHERE k.entity_id = ? AND k.field_key = ? AND k.value IN (SELECT value FROM json_each(?))`,
-      args: [entityId, fieldKey, list],
-    }),
+  return matchesOf(
+    await inChunks([...new Set(values)], (list) =>
+      store.query({
+        sql: `SELECT ${MATCHES_JSON("k.value")} FROM instance_keys k JOIN instances i ON i.id = k.instance_id
+              WHERE k.entity_id = ? AND k.field_key = ? AND k.value IN (SELECT value FROM json_each(?))`,
+        args: [entityId, fieldKey, list],
+      }),
+    ),
   );
-  return new Map(rows.map((r) => [String(r.identity_value), toInstance(r)] as const));
 }
 
 export async function listInstances(store: EventStore, entityId: string, limit: number, after: string | null): Promise<InstanceState[]> {
