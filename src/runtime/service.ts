@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncrementalHash } from "../support/sha256.js";
-import { uuidv7 } from "uuidv7";
+import { newId } from "../support/ids.js";
 import { createApp } from "../app.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../http/context.js";
@@ -48,7 +48,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger):
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId: uuidv7, sha256Stream: nodeSha256 },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256 },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

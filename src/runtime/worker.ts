@@ -1,5 +1,5 @@
 import { createClient } from "@libsql/client/web";
-import { uuidv7 } from "uuidv7";
+import { newId } from "../support/ids.js";
 import { createApp } from "../app.js";
 import { readConfig, type Env } from "../config.js";
 import type { Logger } from "../http/context.js";
@@ -30,7 +30,7 @@ function serviceFor(env: WorkerEnv): Promise<Service> {
     if (config.libsqlUrl.startsWith("file:")) throw new Error("LIBSQL_URL must be a libsql:// or https:// URL on Workers");
     const client = createClient({ url: config.libsqlUrl, authToken: config.libsqlAuthToken });
     if (config.authDisabled) logger.error("AUTH_DISABLED=true: every request is accepted without a token");
-    const deps: Deps = { store: createLibsqlEventStore(client), now: () => new Date(), newId: uuidv7 };
+    const deps: Deps = { store: createLibsqlEventStore(client), now: () => new Date(), newId };
     const app = await createApp({
       deps,
       // Without API_TOKENS a Worker refuses every call (SPEC §1): there is no console to print a token to.
