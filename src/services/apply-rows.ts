@@ -1,4 +1,3 @@
-import type { InValue } from "@libsql/client";
 import type { EventMetadata } from "../../events/metadata.js";
 import type { InstanceState } from "../domain/instance.js";
 import { issue } from "../domain/issues.js";
@@ -100,7 +99,7 @@ function toEvent(deps: Deps, target: ImportTarget, d: RowDecision, runId: string
 /** Creates matched by a field claim their identity with a plain INSERT: a concurrent twin aborts the batch. */
 function identityGuards(target: ImportTarget, decisions: RowDecision[], writes: ({ written: Written } | null)[]): Stmt[] {
   if (target.profile.IdentityMode !== IdentityMode.Field) return [];
-  const args: InValue[] = [];
+  const args: string[] = [];
   decisions.forEach((d, i) => {
     const w = writes[i];
     if (w && d.action === Action.Create && d.identityValue) args.push(target.definition.Id, target.profile.IdentityFieldKey!, d.identityValue, w.written.instanceId);

@@ -26,7 +26,7 @@ export async function commitEvents(
     metadata,
   }));
   const projections = [
-    ...projectEvents(pending, { recordedAt, actor: metadata.Actor, identityFields: opts.identityFields ?? (() => []) }),
+    ...projectEvents(pending, { recordedAt, actor: metadata.Actor, identityFields: opts.identityFields ?? (() => []), fromLog: true }),
     ...(opts.extra ?? []),
   ];
   const outcome = await deps.store.append({ events, projections, guards: opts.guards, recordedAt });
