@@ -15,6 +15,12 @@ export type ProjectionContext = {
   /** Table name mapping: replay writes the same rows into fresh `replay_*` tables. */
   table?: (name: ProjectionTable) => string;
   /**
+   * Identities that new instances claim with a plain INSERT: a value another instance holds
+   * aborts the whole commit, so two concurrent creates of one identity collide in the database.
+   * Every other claim is INSERT OR IGNORE.
+   */
+  exclusiveClaims?: { entityId: string; fieldKey: string };
+  /**
    * The events are in the log when these statements run (a live commit inserts them first in the
    * same batch), so instance rows are read from there by (stream_id, stream_version) instead of
    * sending every field value a second time. Replay sends the rows it folds.
@@ -146,10 +152,12 @@ function instanceStatements(run: InstanceRun, ctx: ProjectionContext): Stmt[] {
   const t = ctx.table ?? sameName;
   const instances = t("instances");
   const keys = t("instance_keys");
+  const exclusive = ctx.exclusiveClaims;
   const upserts: unknown[] = [];
   const deleted: string[] = [];
   const released: string[][] = [];
   const claims: string[][] = [];
+  const strictClaims: string[][] = [];
   for (const { event, streamVersion, streamId } of run) {
     const d = event.data;
     const patch = event.type === "InstanceCreated" ? event.data.Fields : event.type === "InstanceUpdated" ? event.data.Changes : {};
@@ -160,11 +168,13 @@ function instanceStatements(run: InstanceRun, ctx: ProjectionContext): Stmt[] {
       deleted.push(d.InstanceId);
       continue;
     }
-    for (const key of ctx.identityFields(d.EntityId)) {
+    const identityFields = ctx.identityFields(d.EntityId);
+    const strictKey = event.type === "InstanceCreated" && exclusive && exclusive.entityId === d.EntityId ? exclusive.fieldKey : null;
+    for (const key of strictKey && !identityFields.includes(strictKey) ? [...identityFields, strictKey] : identityFields) {
       if (!(key in patch)) continue;
       if (event.type === "InstanceUpdated") released.push([d.EntityId, key, d.InstanceId]);
       const value = normalizeIdentity(patch[key]);
-      if (value !== null) claims.push([d.EntityId, key, value, d.InstanceId]);
+      if (value !== null) (key === strictKey ? strictClaims : claims).push([d.EntityId, key, value, d.InstanceId]);
     }
   }
   const stmts: Stmt[] = [];
@@ -173,7 +183,7 @@ function instanceStatements(run: InstanceRun, ctx: ProjectionContext): Stmt[] {
     stmts.push({ sql: `DELETE FROM ${keys} WHERE (entity_id, field_key, instance_id) IN (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) AS j)`, args: [list] });
   const upsert = ctx.fromLog ? upsertFromLog(instances) : upsertRows(instances);
   for (const list of jsonChunks(upserts)) stmts.push({ sql: upsert, args: [list, at] });
-  stmts.push(...claimRows(claims, "INSERT OR IGNORE", keys));
+  stmts.push(...claimRows(strictClaims, "INSERT", keys), ...claimRows(claims, "INSERT OR IGNORE", keys));
   return stmts;
 }
 
