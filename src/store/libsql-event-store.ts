@@ -28,12 +28,24 @@ const INSERT_EVENTS = `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json
  */
 const INSERT_EVENT = "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES (?,?,?,?,?,?,?,?)";
 
+/**
+ * The embedded client's statements hold native memory that a napi finalizer frees, and Node runs
+ * those finalizers from the event loop (setImmediate), never between two promise continuations.
+ * A long import awaits commit after commit without ever giving the loop a turn, so every
+ * statement it ran stayed allocated until the import ended (bench/soak.ts). One turn after each
+ * write lets them go; over HTTP (a remote client) the network gives those turns anyway.
+ */
+const turn: () => Promise<void> =
+  typeof setImmediate === "function" ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
+
 export function createLibsqlEventStore(client: Client): EventStore {
   const exclusive = createMutex();
+  const embedded = client.protocol === "file";
+  const settle = async <T>(result: T): Promise<T> => (embedded && (await turn()), result);
 
   return {
-    append: (commit) => exclusive(() => appendCommit(client, commit)),
-    write: (stmts) => exclusive(async () => void (await client.batch(stmts, "write"))),
+    append: async (commit) => settle(await exclusive(() => appendCommit(client, commit))),
+    write: async (stmts) => settle(await exclusive(async () => void (await client.batch(stmts, "write")))),
     async read({ after = 0, limit, streamId, type }: ReadQuery) {
       const where = ["position > ?"];
       const args: InValue[] = [after];
