@@ -1,4 +1,4 @@
-import type { InValue, Row } from "@libsql/client";
+import type { Row } from "@libsql/client";
 import { normalizeIdentity } from "../domain/keys.js";
 import type { Stmt } from "../store/event-store.js";
 import { claimInserts } from "./project.js";
@@ -15,7 +15,7 @@ export async function identityBackfill(
   fieldKey: string,
   tables: { instances: string; instanceKeys: string } = { instances: "instances", instanceKeys: "instance_keys" },
 ): Promise<Stmt[]> {
-  const claims: InValue[] = [];
+  const claims: string[] = [];
   for (let after = ""; ; ) {
     const page = await query({
       sql: `SELECT id, fields FROM ${tables.instances} WHERE entity_id = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ${PAGE}`,

@@ -1,12 +1,12 @@
-import type { InValue } from "@libsql/client";
 import type { DomainEvent } from "../../events/catalog.js";
 import { normalizeIdentity } from "../domain/keys.js";
 import { streams } from "../store/streams.js";
 import type { InstanceEvent } from "../domain/instance.js";
 import type { Stmt } from "../store/event-store.js";
-import { ROWS_PER_INSERT, placeholders } from "../store/libsql-event-store.js";
+import { ROWS_PER_STATEMENT } from "../store/libsql-event-store.js";
 
-export type ProjectedEvent = { event: DomainEvent; streamVersion: number };
+/** `streamId` is needed when the instance rows are read back from the log (`fromLog`). */
+export type ProjectedEvent = { event: DomainEvent; streamVersion: number; streamId?: string };
 export type ProjectionContext = {
   recordedAt: string;
   actor: string;
@@ -14,6 +14,18 @@ export type ProjectionContext = {
   identityFields: (entityId: string) => readonly string[];
   /** Table name mapping: replay writes the same rows into fresh `replay_*` tables. */
   table?: (name: ProjectionTable) => string;
+  /**
+   * Identities that new instances claim with a plain INSERT: a value another instance holds
+   * aborts the whole commit, so two concurrent creates of one identity collide in the database.
+   * Every other claim is INSERT OR IGNORE.
+   */
+  exclusiveClaims?: { entityId: string; fieldKey: string };
+  /**
+   * The events are in the log when these statements run (a live commit inserts them first in the
+   * same batch), so instance rows are read from there by (stream_id, stream_version) instead of
+   * sending every field value a second time. Replay sends the rows it folds.
+   */
+  fromLog?: boolean;
 };
 
 export const PROJECTION_TABLES = ["entity_definitions", "profiles", "instances", "instance_keys", "import_runs"] as const;
@@ -22,18 +34,18 @@ const sameName = (name: ProjectionTable) => name;
 
 /**
  * The SQL every projection writes for a run of events: the same function serves live commits
- * and replay. Instance events are folded into multi-row upserts (one statement per 256 rows).
+ * and replay. Instance events are folded into multi-row statements (rows as one JSON array each).
  */
 export function projectEvents(events: ProjectedEvent[], ctx: ProjectionContext): Stmt[] {
   const stmts: Stmt[] = [];
-  let instanceRun: { event: InstanceEvent; streamVersion: number }[] = [];
+  let instanceRun: InstanceRun = [];
   const flush = () => {
     if (instanceRun.length) stmts.push(...instanceStatements(instanceRun, ctx));
     instanceRun = [];
   };
-  for (const { event, streamVersion } of events) {
+  for (const { event, streamVersion, streamId } of events) {
     if (event.type === "InstanceCreated" || event.type === "InstanceUpdated" || event.type === "InstanceDeleted") {
-      instanceRun.push({ event, streamVersion });
+      instanceRun.push({ event, streamVersion, streamId });
       continue;
     }
     flush();
@@ -107,54 +119,88 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
   }
 }
 
-const INSTANCE_COLUMNS = 8;
 const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
   version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`;
 
-function instanceStatements(run: { event: InstanceEvent; streamVersion: number }[], ctx: ProjectionContext): Stmt[] {
-  const stmts: Stmt[] = [];
-  const claims: InValue[] = [];
+/** JSON array texts of rows for json_each(), no statement carrying more than ROWS_PER_STATEMENT rows. */
+function jsonChunks(rows: unknown[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(JSON.stringify(rows.length <= ROWS_PER_STATEMENT ? rows : rows.slice(i, i + ROWS_PER_STATEMENT)));
+  return out;
+}
+
+type InstanceRun = { event: InstanceEvent; streamVersion: number; streamId?: string }[];
+
+/** Instance rows `[id, entity_id, fields, row_version, version, deleted]` as JSON, materialized once per statement. */
+const upsertRows = (instances: string) => `WITH j(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
+  INSERT INTO ${instances} (id, entity_id, fields, row_version, version, created_at, updated_at, deleted)
+  SELECT v ->> 0, v ->> 1, v -> 2, v ->> 3, v ->> 4, ?2, ?2, v ->> 5 FROM j WHERE true ORDER BY k${upsertTail(instances)}`;
+
+/** The same rows read from the events just inserted, named by `[stream_id, stream_version]`. */
+const upsertFromLog = (instances: string) => `INSERT INTO ${instances} (id, entity_id, fields, row_version, version, created_at, updated_at, deleted)
+  SELECT e.data ->> '$.InstanceId', e.data ->> '$.EntityId',
+    CASE e.type WHEN 'InstanceCreated' THEN e.data -> '$.Fields' WHEN 'InstanceUpdated' THEN e.data -> '$.Changes' ELSE '{}' END,
+    e.data ->> '$.RowVersion', e.stream_version, ?2, ?2, e.type = 'InstanceDeleted'
+  FROM json_each(?1) AS j JOIN events AS e ON e.stream_id = j.value ->> 0 AND e.stream_version = j.value ->> 1
+  WHERE true ORDER BY j.key${upsertTail(instances)}`;
+
+/**
+ * A run of instance events in four set-based steps, each one statement whatever the run's length:
+ * release the identities of deleted instances and the changed identity fields of updated ones,
+ * upsert the instance rows in event order, then claim the identities the events hold. Releases
+ * come before claims, so an update that keeps a value (or moves it within the run) holds it after.
+ */
+function instanceStatements(run: InstanceRun, ctx: ProjectionContext): Stmt[] {
   const at = ctx.recordedAt;
   const t = ctx.table ?? sameName;
   const instances = t("instances");
   const keys = t("instance_keys");
-  for (let start = 0; start < run.length; start += ROWS_PER_INSERT) {
-    const chunk = run.slice(start, start + ROWS_PER_INSERT);
-    const args: InValue[] = [];
-    for (const { event, streamVersion } of chunk) {
-      const d = event.data;
-      const patch = event.type === "InstanceCreated" ? event.data.Fields : event.type === "InstanceUpdated" ? event.data.Changes : {};
-      args.push(d.InstanceId, d.EntityId, JSON.stringify(patch), d.RowVersion, streamVersion, at, at, event.type === "InstanceDeleted" ? 1 : 0);
-
-      const identityFields = ctx.identityFields(d.EntityId);
-      if (event.type === "InstanceDeleted") {
-        stmts.push({ sql: `DELETE FROM ${keys} WHERE instance_id = ?`, args: [d.InstanceId] });
-        continue;
-      }
-      for (const key of identityFields) {
-        if (!(key in patch)) continue;
-        if (event.type === "InstanceUpdated")
-          stmts.push({ sql: `DELETE FROM ${keys} WHERE entity_id = ? AND field_key = ? AND instance_id = ?`, args: [d.EntityId, key, d.InstanceId] });
-        const value = normalizeIdentity(patch[key]);
-        if (value !== null) claims.push(d.EntityId, key, value, d.InstanceId);
-      }
+  const exclusive = ctx.exclusiveClaims;
+  const upserts: unknown[] = [];
+  const deleted: string[] = [];
+  const released: string[][] = [];
+  const claims: string[][] = [];
+  const strictClaims: string[][] = [];
+  for (const { event, streamVersion, streamId } of run) {
+    const d = event.data;
+    const patch = event.type === "InstanceCreated" ? event.data.Fields : event.type === "InstanceUpdated" ? event.data.Changes : {};
+    if (!ctx.fromLog) upserts.push([d.InstanceId, d.EntityId, patch, d.RowVersion, streamVersion, event.type === "InstanceDeleted" ? 1 : 0]);
+    else if (streamId === undefined) throw new Error("projecting from the log needs each event's stream id");
+    else upserts.push([streamId, streamVersion]);
+    if (event.type === "InstanceDeleted") {
+      deleted.push(d.InstanceId);
+      continue;
     }
-    stmts.push({
-      sql: `INSERT INTO ${instances} (id, entity_id, fields, row_version, version, created_at, updated_at, deleted) VALUES ${placeholders(chunk.length, INSTANCE_COLUMNS)}${upsertTail(instances)}`,
-      args,
-    });
+    const identityFields = ctx.identityFields(d.EntityId);
+    const strictKey = event.type === "InstanceCreated" && exclusive && exclusive.entityId === d.EntityId ? exclusive.fieldKey : null;
+    for (const key of strictKey && !identityFields.includes(strictKey) ? [...identityFields, strictKey] : identityFields) {
+      if (!(key in patch)) continue;
+      if (event.type === "InstanceUpdated") released.push([d.EntityId, key, d.InstanceId]);
+      const value = normalizeIdentity(patch[key]);
+      if (value !== null) (key === strictKey ? strictClaims : claims).push([d.EntityId, key, value, d.InstanceId]);
+    }
   }
-  stmts.push(...claimInserts(claims, "INSERT OR IGNORE", keys));
+  const stmts: Stmt[] = [];
+  for (const list of jsonChunks(deleted)) stmts.push({ sql: `DELETE FROM ${keys} WHERE instance_id IN (SELECT j.value FROM json_each(?) AS j)`, args: [list] });
+  for (const list of jsonChunks(released))
+    stmts.push({ sql: `DELETE FROM ${keys} WHERE (entity_id, field_key, instance_id) IN (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) AS j)`, args: [list] });
+  const upsert = ctx.fromLog ? upsertFromLog(instances) : upsertRows(instances);
+  for (const list of jsonChunks(upserts)) stmts.push({ sql: upsert, args: [list, at] });
+  stmts.push(...claimRows(strictClaims, "INSERT", keys), ...claimRows(claims, "INSERT OR IGNORE", keys));
   return stmts;
 }
 
-/** Multi-row inserts into the identity index; `verb` INSERT makes a taken identity abort the commit. */
-export function claimInserts(flatArgs: InValue[], verb: "INSERT" | "INSERT OR IGNORE", table = "instance_keys"): Stmt[] {
-  const stmts: Stmt[] = [];
-  const perRow = 4;
-  for (let i = 0; i < flatArgs.length; i += ROWS_PER_INSERT * perRow) {
-    const args = flatArgs.slice(i, i + ROWS_PER_INSERT * perRow);
-    stmts.push({ sql: `${verb} INTO ${table} (entity_id, field_key, value, instance_id) VALUES ${placeholders(args.length / perRow, perRow)}`, args });
-  }
-  return stmts;
+/** Claims in the identity index, rows `[entity_id, field_key, value, instance_id]`; `verb` INSERT makes a taken identity abort the commit. */
+function claimRows(rows: string[][], verb: "INSERT" | "INSERT OR IGNORE", table: string): Stmt[] {
+  return jsonChunks(rows).map((list) => ({
+    sql: `${verb} INTO ${table} (entity_id, field_key, value, instance_id) SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j`,
+    args: [list],
+  }));
+}
+
+/** Claims in the identity index from flat (entity_id, field_key, value, instance_id) quadruples. */
+export function claimInserts(flat: string[], verb: "INSERT" | "INSERT OR IGNORE", table = "instance_keys"): Stmt[] {
+  const rows: string[][] = [];
+  for (let i = 0; i + 3 < flat.length; i += 4) rows.push([flat[i]!, flat[i + 1]!, flat[i + 2]!, flat[i + 3]!]);
+  return claimRows(rows, verb, table);
 }

@@ -15,10 +15,13 @@ export const BUSY_TIMEOUT_MS = 5000;
 /** Opens the libSQL database (creating an embedded file's folder), sets its pragmas and applies pending migrations. */
 export async function openDatabase(url: string, authToken?: string): Promise<Client> {
   if (url.startsWith("file:")) mkdirSync(dirname(resolve(url.slice("file:".length))), { recursive: true });
-  // The embedded client keeps a pool: calls that overlap open more connections, and a PRAGMA
-  // reaches only the connection it ran on. `timeout` gives every pooled connection the busy
-  // timeout, so a second process's write lock is waited for, never an immediate SQLITE_BUSY.
-  const client = createClient(isEmbeddedUrl(url) ? { url, authToken, timeout: BUSY_TIMEOUT_MS } : { url, authToken });
+  // The embedded client keeps a pool: calls that overlap would open more connections, and a
+  // PRAGMA (cache_size, mmap_size) reaches only the connection it ran on. One connection is all
+  // an embedded file can use here anyway: every call runs synchronously on the one JS thread, so
+  // overlapping calls wait their turn instead of getting a connection with SQLite's defaults.
+  // `timeout` sets the busy timeout as the connection opens, so a second process's write lock is
+  // waited for, never an immediate SQLITE_BUSY.
+  const client = createClient(isEmbeddedUrl(url) ? { url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: 1 } : { url, authToken });
   if (isEmbeddedUrl(url)) await prepareEmbedded(client);
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS });
   return client;

@@ -1,14 +1,11 @@
-import type { InValue } from "@libsql/client";
 import type { EventMetadata } from "../../events/metadata.js";
 import type { InstanceState } from "../domain/instance.js";
 import { issue } from "../domain/issues.js";
 import { classifyRow, rowHasErrors, type RowDecision } from "../import/classify.js";
 import type { PreparedRow } from "../import/prepare.js";
-import { claimInserts } from "../projections/project.js";
 import { identityFieldsOf } from "../projections/queries.js";
 import { Action, ApplyRowStatus, IdentityMode } from "../schemas/enums.js";
 import type { ApplyRow } from "../schemas/transfer.js";
-import type { Stmt } from "../store/event-store.js";
 import { commitEvents, streams, type PendingEvent } from "./commit.js";
 import type { Deps } from "./deps.js";
 import { lookupMatches, type ImportTarget } from "./import-context.js";
@@ -67,9 +64,11 @@ async function applyChunk(
     return rows;
   }
 
+  // Creates matched by a field claim their identity with a plain INSERT in the projection: a
+  // concurrent twin that committed first aborts this batch (once per claim, not also as a guard).
   const outcome = await commitEvents(deps, [...pending.map((w) => w.pending), ...(recorded ? [recorded] : [])], meta, {
     identityFields: () => identityFields,
-    guards: identityGuards(target, decisions, writes),
+    exclusiveClaims: target.profile.IdentityMode === IdentityMode.Field ? { entityId: target.definition.Id, fieldKey: target.profile.IdentityFieldKey! } : undefined,
   });
   if (outcome.ok) {
     recorder?.committed(rows);
@@ -124,17 +123,6 @@ function toEvent(deps: Deps, target: ImportTarget, d: RowDecision, runId: string
     },
     written: { instanceId: current.Id, rowVersion, changed },
   };
-}
-
-/** Creates matched by a field claim their identity with a plain INSERT: a concurrent twin aborts the batch. */
-function identityGuards(target: ImportTarget, decisions: RowDecision[], writes: ({ written: Written } | null)[]): Stmt[] {
-  if (target.profile.IdentityMode !== IdentityMode.Field) return [];
-  const args: InValue[] = [];
-  decisions.forEach((d, i) => {
-    const w = writes[i];
-    if (w && d.action === Action.Create && d.identityValue) args.push(target.definition.Id, target.profile.IdentityFieldKey!, d.identityValue, w.written.instanceId);
-  });
-  return claimInserts(args, "INSERT");
 }
 
 function toApplyRow(d: RowDecision, written: Written | null): ApplyRow {

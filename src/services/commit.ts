@@ -14,7 +14,13 @@ export async function commitEvents(
   deps: Deps,
   pending: PendingEvent[],
   metadata: EventMetadata,
-  opts: { identityFields?: (entityId: string) => readonly string[]; guards?: Stmt[]; extra?: Stmt[] } = {},
+  opts: {
+    identityFields?: (entityId: string) => readonly string[];
+    /** New instances claim this identity with a plain INSERT (see ProjectionContext.exclusiveClaims). */
+    exclusiveClaims?: { entityId: string; fieldKey: string };
+    guards?: Stmt[];
+    extra?: Stmt[];
+  } = {},
 ): Promise<AppendOutcome & { recordedAt: string }> {
   const recordedAt = deps.now().toISOString();
   const events: NewEvent[] = pending.map((p) => ({
@@ -26,7 +32,7 @@ export async function commitEvents(
     metadata,
   }));
   const projections = [
-    ...projectEvents(pending, { recordedAt, actor: metadata.Actor, identityFields: opts.identityFields ?? (() => []) }),
+    ...projectEvents(pending, { recordedAt, actor: metadata.Actor, identityFields: opts.identityFields ?? (() => []), exclusiveClaims: opts.exclusiveClaims, fromLog: true }),
     ...(opts.extra ?? []),
   ];
   const outcome = await deps.store.append({ events, projections, guards: opts.guards, recordedAt });

@@ -28,7 +28,8 @@ export type StoredEvent = {
 
 /**
  * One commit: its events and the projection rows they change, written as one atomic batch.
- * `guards` run first; a guard that fails (a unique key, a CHECK) aborts the whole commit.
+ * `guards` run first; a guard that fails (a unique key, a CHECK) aborts the whole commit. The
+ * events are inserted next, so `projections` may read them back from the log.
  */
 export type Commit = {
   events: NewEvent[];

@@ -31,8 +31,10 @@ describe("concurrent applies of overlapping packages", () => {
   }, 120_000);
 
   it("every pooled connection of an embedded database waits for another process's write lock (no immediate SQLITE_BUSY)", async () => {
-    // The client opens extra connections for overlapping calls; a PRAGMA busy_timeout reached only
-    // the first one, so a write on another connection failed at once while a second process wrote.
+    // The client used to open extra connections for overlapping calls; a PRAGMA busy_timeout
+    // reached only the first one, so a write on another connection failed at once while a second
+    // process wrote. The embedded client now has one connection (test/store/open-database.test.ts),
+    // opened with the timeout; overlapping calls must still wait, not fail.
     const tmp = tempDb("busy");
     const db = await openDatabase(`file:${tmp.dbFile}`);
     try {
@@ -44,7 +46,7 @@ describe("concurrent applies of overlapping packages", () => {
       );
       await new Promise<void>((ok) => holder.stdout!.on("data", (d) => String(d).includes("locked") && ok()));
       const started = performance.now();
-      // Two overlapping calls: the second borrows a second pooled connection.
+      // Two overlapping calls: the second waits for the connection, then for the lock.
       const [read, write] = await Promise.allSettled([db.execute("SELECT 1"), db.batch([{ sql: "INSERT INTO lock_probe VALUES (2)", args: [] }], "write")]);
       expect(read.status).toBe("fulfilled");
       expect(write.status === "rejected" ? String(write.reason) : "ok").toBe("ok");

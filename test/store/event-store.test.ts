@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@libsql/client";
 import { uuidv7 } from "uuidv7";
+import fc from "fast-check";
 import { openDatabase } from "../../src/runtime/node-server.js";
 import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 import type { EventStore, NewEvent } from "../../src/store/event-store.js";
@@ -78,6 +79,27 @@ describe("libSQL event store", () => {
     expect((await store.readStream("instance-a")).map((e) => e.streamVersion)).toEqual([1, 2]);
     expect((await store.read({ limit: 10, type: "InstanceUpdated" })).map((e) => e.streamId)).toEqual(["instance-a"]);
     expect((await store.read({ after: 2, limit: 1 }))[0]!.position).toBe(3);
+  });
+
+  it("stores each event's data and metadata text exactly as JSON.stringify writes it, at positions in commit order", async () => {
+    // Multi-event commits travel as one JSON array through json_each(); `->` must give back every
+    // escape (lone surrogates, control characters), number literal and key order untouched.
+    const text = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 });
+    const value = fc.oneof(text, fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((n) => Number(n)), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }));
+    const fields = fc.dictionary(text, value, { maxKeys: 6 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fields, { minLength: 2, maxLength: 8 }), text, async (all, requestId) => {
+        const metadata = { Actor: "prop", RequestId: requestId, CorrelationId: null, CausationId: null };
+        const events = all.map((Fields, i): NewEvent => ({ ...created(`p-${uuidv7()}`), data: { InstanceId: `p${i}`, EntityId: "e", Fields, RowVersion: "r", RunId: null }, metadata }));
+        const r = await store.append({ events, projections: [], recordedAt: at });
+        if (!r.ok) throw new Error(r.reason);
+        const rows = await store.query({ sql: "SELECT event_id, data, metadata FROM events WHERE position BETWEEN ? AND ? ORDER BY position", args: [r.firstPosition, r.lastPosition] });
+        expect(rows.map((row) => row.event_id)).toEqual(events.map((e) => e.eventId));
+        expect(rows.map((row) => row.data)).toEqual(events.map((e) => JSON.stringify(e.data)));
+        expect(rows.map((row) => row.metadata)).toEqual(events.map((e) => JSON.stringify(e.metadata)));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("runs in WAL mode with a busy timeout", async () => {
