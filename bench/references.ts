@@ -1,4 +1,3 @@
-import type { InValue } from "@libsql/client";
 import { projections, type Event } from "@event-driven-io/emmett";
 import { getSQLiteEventStore, sqliteConnection, type SQLiteConnection } from "@event-driven-io/emmett-sqlite";
 import { join } from "node:path";
@@ -12,8 +11,10 @@ import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js"
  * nothing for unchanged and error rows. Both start from the same seeded state (untimed) and are
  * quoted in package rows per second, the unit of our apply figure.
  *
- *  - raw: @libsql/client, our migrations and pragmas (the same `openDatabase`), multi-row INSERTs
- *    of 500 rows per atomic batch into events + instances + instance_keys. No reads, no service.
+ *  - raw: @libsql/client, our migrations and pragmas (the same `openDatabase`), the statements the
+ *    store writes: 2000 package rows per atomic batch, each table's rows as one JSON array text
+ *    through json_each(), instance rows read back from the events just inserted, the identity
+ *    claimed once. No reads, no service.
  *  - emmett: @event-driven-io/emmett-sqlite, one stream per instance, each append checks its
  *    expected version (0 for a new stream, 1 for an update) and runs an inline projection into an
  *    instances table. Emmett appends one stream per transaction, so it runs on a sample.
@@ -23,7 +24,8 @@ export type ReferenceResult =
   | { ok: true; ms: number; rows: number; events: number; rate: number; sampled: boolean; retries?: number }
   | { ok: false; reason: string };
 
-const BATCH = 500;
+/** Package rows per atomic batch, as ROWS_PER_COMMIT in src/services/apply-rows.ts. */
+const BATCH = 2000;
 const ENTITY_ID = "bench-entity";
 const META = JSON.stringify({ Actor: "bench", RequestId: "bench", CorrelationId: "bench", CausationId: "bench-run" });
 
@@ -42,33 +44,45 @@ function writeOf(row: BenchRow, ids: string[]): Write | null {
   return null;
 }
 
-const rowMarks = (rows: number, cols: number) => new Array(rows).fill(`(${new Array(cols).fill("?").join(",")})`).join(",");
+const META_OBJECT = JSON.parse(META) as Record<string, unknown>;
 
 function batchStatements(writes: Write[], at: string) {
-  const events: InValue[] = [];
-  const instances: InValue[] = [];
-  const keys: InValue[] = [];
+  const events: unknown[] = [];
+  const streams: unknown[] = [];
+  const keys: unknown[] = [];
   for (const w of writes) {
-    const rowVersion = uuidv7();
-    const data = { InstanceId: w.instanceId, EntityId: ENTITY_ID, [w.type === "InstanceCreated" ? "Fields" : "Changes"]: w.patch, RowVersion: rowVersion, RunId: "bench-run" };
-    events.push(uuidv7(), `instance-${w.instanceId}`, w.version, w.type, w.type === "InstanceCreated" ? 2 : 1, JSON.stringify(data), META, at);
-    instances.push(w.instanceId, ENTITY_ID, JSON.stringify(w.patch), rowVersion, w.version, at, at, 0);
-    if (w.identity) keys.push(ENTITY_ID, "email", w.identity, w.instanceId);
+    const data = { InstanceId: w.instanceId, EntityId: ENTITY_ID, [w.type === "InstanceCreated" ? "Fields" : "Changes"]: w.patch, RowVersion: uuidv7(), RunId: "bench-run" };
+    events.push([uuidv7(), `instance-${w.instanceId}`, w.version, w.type, w.type === "InstanceCreated" ? 2 : 1, data, META_OBJECT]);
+    streams.push([`instance-${w.instanceId}`, w.version]);
+    if (w.identity) keys.push([ENTITY_ID, "email", w.identity, w.instanceId]);
   }
   const stmts = [
-    { sql: `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES ${rowMarks(writes.length, 8)}`, args: events },
     {
-      sql: `INSERT INTO instances (id, entity_id, fields, row_version, version, created_at, updated_at, deleted) VALUES ${rowMarks(writes.length, 8)}
+      sql: `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
+            INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+            SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v -> 5, v -> 6, ?2 FROM r ORDER BY k`,
+      args: [JSON.stringify(events), at],
+    },
+    {
+      sql: `INSERT INTO instances (id, entity_id, fields, row_version, version, created_at, updated_at, deleted)
+            SELECT e.data ->> '$.InstanceId', e.data ->> '$.EntityId', CASE e.type WHEN 'InstanceCreated' THEN e.data -> '$.Fields' ELSE e.data -> '$.Changes' END,
+              e.data ->> '$.RowVersion', e.stream_version, ?2, ?2, 0
+            FROM json_each(?1) AS j JOIN events AS e ON e.stream_id = j.value ->> 0 AND e.stream_version = j.value ->> 1
+            WHERE true ORDER BY j.key
             ON CONFLICT(id) DO UPDATE SET fields = json_patch(instances.fields, excluded.fields), row_version = excluded.row_version,
               version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`,
-      args: instances,
+      args: [JSON.stringify(streams), at],
     },
   ];
-  if (keys.length) stmts.push({ sql: `INSERT INTO instance_keys (entity_id, field_key, value, instance_id) VALUES ${rowMarks(keys.length / 4, 4)}`, args: keys });
+  if (keys.length)
+    stmts.push({
+      sql: "INSERT INTO instance_keys (entity_id, field_key, value, instance_id) SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?1) AS j",
+      args: [JSON.stringify(keys)],
+    });
   return stmts;
 }
 
-/** Batches of 500 package rows, one atomic write each. */
+/** Batches of BATCH package rows, one atomic write each. */
 function* batchesOf(rows: Iterable<BenchRow>): Generator<BenchRow[]> {
   let batch: BenchRow[] = [];
   for (const row of rows) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@libsql/client";
 import { openDatabase } from "../../src/runtime/open-database.js";
-import { EMBEDDED_PRAGMAS } from "../../src/store/open-client.js";
+import { EMBEDDED_PRAGMAS, PAGE_SIZE } from "../../src/store/open-client.js";
 
 /**
  * The embedded client runs every call on a pooled connection, and a PRAGMA such as cache_size
@@ -39,5 +39,27 @@ describe("embedded database connections", () => {
       }),
     );
     for (const seen of rounds) expect(seen).toEqual(expected);
+  });
+
+  it("creates a new file with 16 KiB pages", async () => {
+    expect(PAGE_SIZE).toBe(16384);
+    expect(await pragma("page_size")).toBe(PAGE_SIZE);
+  });
+
+  it("opens an existing file with other pages as it is", async () => {
+    const other = join(dir, "old.db");
+    const { createClient } = await import("@libsql/client");
+    const old = createClient({ url: `file:${other}` });
+    await old.execute("PRAGMA page_size = 4096");
+    await old.execute("PRAGMA journal_mode = WAL");
+    await old.execute("CREATE TABLE t (x)");
+    old.close();
+    const reopened = await openDatabase(`file:${other}`);
+    try {
+      expect((await reopened.execute("PRAGMA page_size")).rows[0]![0]).toBe(4096);
+      expect(Number((await reopened.execute("SELECT count(*) FROM __drizzle_migrations")).rows[0]![0])).toBeGreaterThan(0);
+    } finally {
+      reopened.close();
+    }
   });
 });
