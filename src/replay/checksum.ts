@@ -4,105 +4,152 @@ import { sha256, toHex } from "../support/sha256.js";
 
 export type Query = (stmt: Stmt) => Promise<Row[]>;
 
-/** Rows per checksum page: one SQL statement and one SHA-256 of a few MB each. */
+/** Rows per SQL statement when a table is read for its checksum. */
 export const CHECKSUM_PAGE = 10_000;
+/** The row text is hashed in chunks of this many bytes, whatever pages it was read in. */
+const CHUNK = 4 << 20;
 
-/** Primary key of each projection: checksums read rows in key order, whatever their physical order. */
-export const KEY_COLUMNS: Record<string, readonly string[]> = {
+/**
+ * The order each projection's rows are hashed in: its primary key, except for the identity
+ * index, which is hashed per instance (its `instance_keys_instance` index holds every column),
+ * so it can be checked beside the instances page by page.
+ */
+export const CHECKSUM_ORDER: Record<string, readonly string[]> = {
   entity_definitions: ["id"],
   profiles: ["id"],
   instances: ["id"],
-  instance_keys: ["entity_id", "field_key", "value"],
+  instance_keys: ["instance_id", "entity_id", "field_key", "value"],
   import_runs: ["id"],
 };
 
-export type Column = { name: string; type: string };
+export type Column = { name: string; type: string; notNull: boolean };
 
 /** A table's columns in declaration order, so a checksum covers every column a migration adds. */
 export async function tableColumns(query: Query, table: string): Promise<Column[]> {
-  const rows = await query({ sql: "SELECT name, type FROM pragma_table_info(?) ORDER BY cid", args: [table] });
-  return rows.map((r) => ({ name: String(r.name), type: String(r.type).toUpperCase() }));
+  const rows = await query({ sql: `SELECT name, type, "notnull" AS nn FROM pragma_table_info(?) ORDER BY cid`, args: [table] });
+  return rows.map((r) => ({ name: String(r.name), type: String(r.type).toUpperCase(), notNull: Number(r.nn) === 1 }));
 }
 
-/**
- * The text a row is hashed as, built by SQL so no row crosses into JS. Integer columns are
- * quote()d; every other value is written as its type, its byte length and its bytes, so the text
- * is unambiguous without copying long JSON through quote(), and a value stored with another type
- * (a blob, a number) hashes differently from the text it looks like.
- */
-export function rowText(columns: readonly Column[], alias: string): string {
-  const parts = columns.map(({ name, type }) => {
-    const c = `${alias}."${name}"`;
-    return type.includes("INT") ? `quote(${c})` : `typeof(${c}), octet_length(${c}), ':', ${c}`;
-  });
-  return `concat(${parts.join(", ',', ")})`;
-}
+/** How rowText writes one value: NOT NULL text as it is, anything else quote()d. */
+export const valueText = (column: Column, sql: string) => (column.notNull && column.type === "TEXT" ? sql : `quote(${sql})`);
 
 /**
- * Hashes pages of row text in order. Each page is one BLOB from SQL, hashed by Web Crypto while
- * the next page is read; the checksum is SHA-256 over the page digests in order.
+ * The text a row is hashed as, built by SQL so no row crosses into JS: its values separated by
+ * US (0x1f), rows ended by RS (0x1e). NOT NULL text columns are written as they are (JSON and
+ * ids never hold those control characters); any other column is quote()d, so NULL, numbers and
+ * blobs stay distinct from text.
+ *
+ * An instance starts with its id, entity, fields and row version written as its InstanceCreated
+ * event writes them (`{"InstanceId":"…","EntityId":"…","Fields":{…},"RowVersion":"…"`), so the
+ * replay can compare a row with its event without building a second text.
  */
-export class PageHasher {
+export function rowText(columns: readonly Column[], alias: string, projection?: string): string {
+  const instance = projection === "instances" ? instanceText(columns, alias) : null;
+  if (instance) return `concat(${instance.prefix}, x'1f', ${instance.rest((c) => `${alias}."${c.name}"`)})`;
+  return `concat_ws(x'1f', ${columns.map((c) => valueText(c, `${alias}."${c.name}"`)).join(", ")})`;
+}
+
+const EVENT_MEMBERS = ["id", "entity_id", "fields", "row_version"];
+
+/** The event-shaped start of an instance's row text and a builder for the rest (null: columns unknown). */
+export function instanceText(columns: readonly Column[], alias: string): { prefix: string; rest: (value: (c: Column) => string) => string; restColumns: Column[] } | null {
+  if (!EVENT_MEMBERS.every((m) => columns.some((c) => c.name === m && c.notNull && c.type === "TEXT"))) return null;
+  const a = (c: string) => `${alias}."${c}"`;
+  const restColumns = columns.filter((c) => !EVENT_MEMBERS.includes(c.name));
+  return {
+    prefix: `concat('{"InstanceId":', json_quote(${a("id")}), ',"EntityId":', json_quote(${a("entity_id")}), ',"Fields":', ${a("fields")}, ',"RowVersion":', json_quote(${a("row_version")}))`,
+    rest: (value) => `concat_ws(x'1f', ${restColumns.map((c) => valueText(c, value(c))).join(", ")})`,
+    restColumns,
+  };
+}
+
+/** SQL for the row text of a page: one BLOB, rows in order, each ended by RS. */
+export const pageText = (rowTextSql: string) => `CAST(group_concat(${rowTextSql}, x'1e') || x'1e' AS BLOB)`;
+
+/**
+ * SHA-256 over a stream of row text: each 4 MiB chunk is hashed by Web Crypto (off the main
+ * thread on Node) while the next page is read, and the checksum is SHA-256 over the chunk
+ * digests. Pages may be any size: the chunks, and so the checksum, depend only on the bytes.
+ */
+export class StreamHasher {
   private readonly digests: Promise<Uint8Array>[] = [];
+  private buffer = new Uint8Array(CHUNK);
+  private filled = 0;
   rows = 0;
+  bytes = 0;
 
+  /** Adds a page (a BLOB from SQL) of `rows` rows; resolves when memory allows the next page. */
   add(body: unknown, rows: number): Promise<void> {
     this.rows += rows;
-    // SQL returns the page as a BLOB (an ArrayBuffer); anything else is hashed as UTF-8 text.
-    this.digests.push(sha256(body instanceof ArrayBuffer ? body : new TextEncoder().encode(String(body ?? ""))));
-    // Keep at most a few pages in flight: memory stays bounded however big the table.
+    let data = body instanceof ArrayBuffer ? new Uint8Array(body) : body instanceof Uint8Array ? body : new TextEncoder().encode(body === null || body === undefined ? "" : String(body));
+    this.bytes += data.length;
+    while (data.length > 0) {
+      const n = Math.min(CHUNK - this.filled, data.length);
+      this.buffer.set(data.subarray(0, n), this.filled);
+      this.filled += n;
+      data = data.subarray(n);
+      if (this.filled === CHUNK) this.flush();
+    }
+    // At most a few chunks in flight: memory stays bounded however big the table.
     const waitFor = this.digests[this.digests.length - 3];
     return waitFor ? waitFor.then(() => undefined) : Promise.resolve();
   }
 
+  private flush() {
+    this.digests.push(sha256(this.buffer.subarray(0, this.filled)));
+    this.buffer = new Uint8Array(CHUNK);
+    this.filled = 0;
+  }
+
   async checksum(): Promise<string> {
+    if (this.filled > 0) this.flush();
     const parts = await Promise.all(this.digests);
-    if (parts.length === 0) return toHex(await sha256(""));
     const all = new Uint8Array(parts.length * 32);
     parts.forEach((d, i) => all.set(d, i * 32));
     return toHex(await sha256(all));
   }
 }
 
-/** One page of a checksum: the SQL for rows after `after` (null: from the start) in key order. */
-export function pageSql(table: string, text: string, key: string, page: number, prefix: readonly string[] = []): (after: InValue | null) => { sql: string; args: InValue[] } {
-  const fixed = prefix.map((k) => `"${k}" = ?`);
-  return (after) => {
-    const where = [...fixed, ...(after === null ? [] : [`"${key}" > ?`])];
-    return {
-      sql: `SELECT CAST(group_concat(${text}, x'1e') AS BLOB) AS body, count(*) AS n, max(t."${key}") AS last
-            FROM (SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY "${key}" LIMIT ${page}) t`,
+/**
+ * Pages of a table in checksum order, each the rows whose first order column lies in a range
+ * (lower bound exclusive, null: from the start; upper bound inclusive, null: to the end).
+ * Ranges cover whole groups of that column, so a page never splits rows that share it.
+ */
+export async function* pageRanges(query: Query, table: string, column: string, page = CHECKSUM_PAGE): AsyncGenerator<{ after: InValue | null; upTo: InValue | null }> {
+  for (let after: InValue | null = null; ; ) {
+    const [row] = await query({
+      sql: `SELECT count(*) AS n, max(c) AS upTo FROM (SELECT "${column}" AS c FROM ${table} ${after === null ? "" : `WHERE "${column}" > ?`} ORDER BY "${column}" LIMIT ${page})`,
       args: after === null ? [] : [after],
-    };
-  };
+    });
+    const n = Number(row?.n ?? 0);
+    const upTo = (row?.upTo ?? null) as InValue | null;
+    if (n < page || upTo === null) {
+      yield { after, upTo: null };
+      return;
+    }
+    yield { after, upTo };
+    after = upTo;
+  }
 }
 
-/**
- * SHA-256 over every row (all columns, in key order). Pages are read by key (keyset), so each
- * page costs the same however deep into the table; a composite key is paged by its last column
- * within each group of the others.
- */
-export async function tableChecksum(query: Query, table: string, key: readonly string[], columns?: readonly Column[]): Promise<{ rows: number; checksum: string }> {
-  const text = rowText(columns ?? (await tableColumns(query, table)), "t");
-  const hasher = new PageHasher();
-  const last = key[key.length - 1]!;
-  const groupKeys = key.slice(0, -1);
-  const groups: InValue[][] = groupKeys.length
-    ? (await query(`SELECT DISTINCT ${groupKeys.map((k) => `"${k}"`).join(", ")} FROM ${table} ORDER BY ${groupKeys.map((k) => `"${k}"`).join(", ")}`)).map((r) =>
-        groupKeys.map((k) => r[k] as InValue),
-      )
-    : [[]];
-  for (const group of groups) {
-    const page = pageSql(table, text, last, CHECKSUM_PAGE, groupKeys);
-    for (let after: InValue | null = null; ; ) {
-      const stmt = page(after);
-      const [row] = await query({ sql: stmt.sql, args: [...group, ...stmt.args] });
-      const n = Number(row?.n ?? 0);
-      if (n === 0) break;
-      await hasher.add(row!.body, n);
-      if (n < CHECKSUM_PAGE) break;
-      after = row!.last as InValue;
-    }
+/** The WHERE clause (and its arguments) of a page range on `column`. */
+export function rangeWhere(column: string, range: { after: InValue | null; upTo: InValue | null }): { sql: string; args: InValue[] } {
+  const where: string[] = [];
+  const args: InValue[] = [];
+  if (range.after !== null) (where.push(`${column} > ?`), args.push(range.after));
+  if (range.upTo !== null) (where.push(`${column} <= ?`), args.push(range.upTo));
+  return { sql: where.length ? `WHERE ${where.join(" AND ")}` : "", args };
+}
+
+/** SHA-256 over every row (all columns, in checksum order), read page by page by key range. */
+export async function tableChecksum(query: Query, table: string, order: readonly string[], columns?: readonly Column[], projection?: string): Promise<{ rows: number; checksum: string }> {
+  const text = rowText(columns ?? (await tableColumns(query, table)), "t", projection);
+  const hasher = new StreamHasher();
+  const orderBy = order.map((c) => `"${c}"`).join(", ");
+  for await (const range of pageRanges(query, table, order[0]!)) {
+    const where = rangeWhere(`"${order[0]}"`, range);
+    const [row] = await query({ sql: `SELECT ${pageText(text)} AS body, count(*) AS n FROM (SELECT * FROM ${table} ${where.sql} ORDER BY ${orderBy}) t`, args: where.args });
+    await hasher.add(row?.body, Number(row?.n ?? 0));
   }
   return { rows: hasher.rows, checksum: await hasher.checksum() };
 }

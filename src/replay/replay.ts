@@ -1,7 +1,8 @@
 import { PROJECTION_TABLES } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
-import { KEY_COLUMNS, tableChecksum, tableColumns } from "./checksum.js";
+import { CHECKSUM_ORDER, tableChecksum, tableColumns } from "./checksum.js";
 import { dropReplayTables, projectionDdl, rebuildProjections, replayName, swapIn } from "./rebuild.js";
+import { verifyProjections } from "./verify.js";
 
 export type ProjectionReport = { Projection: string; LiveRows: number; RebuiltRows: number; LiveChecksum: string; RebuiltChecksum: string; Equal: boolean };
 export type ReplayReport = {
@@ -19,17 +20,20 @@ export type ReplayReport = {
  * projection code the live commits use, then compares a checksum per projection with the live
  * tables. With `swap`, a verified rebuild replaces the live tables in one atomic batch.
  */
-export async function replayProjections(store: EventStore, opts: { swap?: boolean; now?: () => number } = {}): Promise<ReplayReport> {
+export async function replayProjections(store: EventStore, opts: { swap?: boolean; rebuild?: boolean; now?: () => number } = {}): Promise<ReplayReport> {
   const now = opts.now ?? (() => performance.now());
   const started = now();
   const ddl = await projectionDdl(store);
-  const { events, last } = await rebuildProjections(store, ddl);
+  // A swap needs the rebuilt tables; otherwise the live ones are verified in place when they can be.
+  const verified = opts.swap || opts.rebuild ? null : await verifyProjections(store, ddl);
+  if (verified) return report(verified.events, verified.last, verified.projections, false, now() - started);
 
+  const { events, last } = await rebuildProjections(store, ddl);
   const q = (s: Stmt) => store.query(s);
   const projections: ProjectionReport[] = [];
   for (const t of PROJECTION_TABLES) {
     const columns = await tableColumns(q, t);
-    const [live, rebuilt] = await Promise.all([tableChecksum(q, t, KEY_COLUMNS[t]!, columns), tableChecksum(q, replayName(t), KEY_COLUMNS[t]!, columns)]);
+    const [live, rebuilt] = await Promise.all([tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns, t), tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns, t)]);
     projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
   }
   const equal = projections.every((p) => p.Equal);
@@ -40,6 +44,11 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   } else {
     await dropReplayTables(store);
   }
-  const durationMs = Math.max(1, Math.round(now() - started));
+  return report(events, last, projections, swapped, now() - started);
+}
+
+function report(events: number, last: number, projections: ProjectionReport[], swapped: boolean, ms: number): ReplayReport {
+  const durationMs = Math.max(1, Math.round(ms));
+  const equal = projections.every((p) => p.Equal);
   return { Events: events, LastPosition: last, DurationMs: durationMs, EventsPerSecond: Math.round((events * 1000) / durationMs), Equal: equal, Swapped: swapped, Projections: projections };
 }
