@@ -1,8 +1,9 @@
 import { eventCatalog } from "../../events/catalog.js";
 import { upcast } from "../../events/upcast.js";
+import { normalizeIdentity } from "../domain/keys.js";
 import { projectEvents } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
-import { CHECKSUM_ORDER, instanceText, pageRanges, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Column, type Query } from "./checksum.js";
+import { CHECKSUM_ORDER, CHECKSUM_PAGE, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Column, type Query } from "./checksum.js";
 import { identityFieldIntroduced, renameDdl, replayName, type ProjectionDdl } from "./rebuild.js";
 import { importRunRows, RUN_EVENT_TYPES } from "./run-rows.js";
 import type { ProjectionReport } from "./replay.js";
@@ -20,20 +21,20 @@ type Checksum = { rows: number; checksum: string };
  * projections are rebuilt as usual. When every check passes, the rebuilt rows are the live rows:
  * both carry the live table's checksum.
  *
- * A log this does not judge (an update or delete touching an instance of an entity with identity
- * fields, identity values SQL cannot normalize, event versions it does not know) or any mismatch
- * returns null: the caller then rebuilds everything, which also reports what differs.
+ * A log this does not judge (an update or delete of an instance whose entity has identity fields,
+ * two instances with one identity value, event versions it does not know) or any mismatch returns
+ * null: the caller then rebuilds everything, which also reports what differs.
  */
 export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): Promise<{ events: number; last: number; projections: ProjectionReport[] } | null> {
   const q: Query = (s) => store.query(s);
-  const [log] = await q("SELECT count(*) AS n, max(position) AS last FROM events");
-  const types = await q("SELECT DISTINCT type FROM events");
-  if (types.some((r) => !Object.hasOwn(eventCatalog, String(r.type)))) return null; // the rebuild reports it
+  const [log] = await q("SELECT max(position) AS last FROM events");
+  const types = new Map((await q("SELECT type, count(*) AS n FROM events GROUP BY type")).map((r) => [String(r.type), Number(r.n)]));
+  if ([...types.keys()].some((t) => !Object.hasOwn(eventCatalog, t))) return null; // the rebuild reports it
   const [odd] = await q(`SELECT 1 AS x FROM events WHERE type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}) AND schema_version <> 1 LIMIT 1`);
   if (odd) return null;
 
-  // Definitions and profiles: few events, projected by projectEvents; import_runs by its SQL.
-  const small = ["entity_definitions", "profiles", "import_runs"] as const;
+  // Definitions and profiles: few events, projected by projectEvents (which also says which
+  // fields are identity fields); import_runs by its SQL.
   const identity = new Map<string, Set<string>>();
   const stmts: Stmt[] = [];
   const rows = await q(
@@ -46,6 +47,12 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
     if (field) identity.set(field.entityId, new Set([...(identity.get(field.entityId) ?? []), field.fieldKey]));
     stmts.push(...projectEvents([{ event, streamVersion: Number(r.stream_version) }], { recordedAt: String(r.recorded_at), actor: String(r.actor), identityFields: () => [], table: replayName }));
   }
+
+  const instanceEvents = ["InstanceCreated", "InstanceUpdated", "InstanceDeleted"].reduce((n, t) => n + (types.get(t) ?? 0), 0);
+  const checked = await verifyInstancesAndKeys(q, identity, instanceEvents);
+  if (!checked) return null;
+
+  const small = ["entity_definitions", "profiles", "import_runs"] as const;
   const smallDdl = <T extends { table: string }>(list: T[]) => list.filter((d) => (small as readonly string[]).includes(d.table));
   await store.write([
     ...small.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })),
@@ -55,8 +62,6 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
     importRunRows(replayName("import_runs")),
   ]);
   try {
-    const checked = await verifyInstancesAndKeys(q, identity);
-    if (!checked) return null;
     const projections: ProjectionReport[] = [];
     for (const t of ["entity_definitions", "profiles", "instances", "instance_keys", "import_runs"] as const) {
       if (t === "instances" || t === "instance_keys") {
@@ -68,7 +73,8 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
       const [live, rebuilt] = await Promise.all([tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns), tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns)]);
       projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
     }
-    return { events: Number(log?.n ?? 0), last: Number(log?.last ?? 0), projections };
+    const events = [...types.values()].reduce((a, b) => a + b, 0);
+    return { events, last: Number(log?.last ?? 0), projections };
   } finally {
     await store.write(small.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })));
   }
@@ -77,39 +83,31 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** The patch an instance event applies, as projectEvents builds it (Fields, Changes, or {}). */
 const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb_extract(${e}.data, '$.Fields') WHEN 'InstanceUpdated' THEN jsonb_extract(${e}.data, '$.Changes') ELSE '{}' END`;
-/** The characters String.prototype.trim removes from an ASCII string. */
-const ASCII_SPACE = "char(9, 10, 11, 12, 13, 32)";
 
 /**
  * Checks the live instances against their streams and the live identity index against the
  * claims those instances imply, one range of instance ids at a time, hashing both tables as
  * tableChecksum does. Null when anything differs or is not covered by these checks.
  */
-async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string>>): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
+async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string>>, instanceEvents: number): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
   const entities = [...identity].map(([entity, fields]) => ({ entity, fields: [...fields].sort() }));
   if (entities.some((e) => e.fields.some((f) => !/^[A-Za-z0-9_]+$/.test(f)))) return null; // field keys go into JSON paths
-  const [count] = await q(`SELECT count(*) AS n FROM events WHERE type IN ('InstanceCreated', 'InstanceUpdated', 'InstanceDeleted')`);
   const keyColumns = await tableColumns(q, "instance_keys");
   const shape = instanceText(await tableColumns(q, "instances"), "l");
-  const claimText = claimRowText(keyColumns);
-  if (!shape || !claimText) return null;
-  // The rest of the row text of an instance created and never changed (null: unknown columns).
-  const restValues: Record<string, string> = { version: "1", created_at: "at", updated_at: "at", deleted: "0" };
-  if (shape.restColumns.some((c) => !(c.name in restValues))) return null;
-  const singleRest = shape.rest((c) => restValues[c.name]!);
+  // The identity index is compared as text built here, so it must have exactly these columns.
+  if (!shape || keyColumns.map((c) => `${c.name}:${c.type}:${c.notNull}`).join() !== "entity_id:TEXT:true,field_key:TEXT:true,value:TEXT:true,instance_id:TEXT:true") return null;
+  // The columns after the event-shaped start: only those this check knows.
+  if (shape.restColumns.map((c) => c.name).join() !== "version,created_at,updated_at,deleted") return null;
 
-  const fields = entities.flatMap(({ entity, fields }) => fields.map((field) => ({ entity, field })));
-  // Per identity field, the field's JSON value in instances of its entity (after a validity check:
-  // JSON functions throw on malformed text, and a live row may be anything).
-  const valueCols = fields.map(({ entity, field }, j) => `CASE WHEN l.entity_id = ${sqlText(entity)} AND json_valid(l.fields) THEN l.fields -> '$."${field}"' END AS x${j}`);
-  const validCol = entities.length ? `CASE WHEN l.entity_id IN (${entities.map((e) => sqlText(e.entity)).join(", ")}) THEN json_valid(l.fields) ELSE 1 END AS valid` : "1 AS valid";
-  // What normalizeIdentity makes of a value, where SQL does the same: ASCII text without escapes
-  // (trimmed, lower-cased, empty: none) or an integer's digits. `plain` says SQL could judge it.
-  const normalized = (x: string) => `CASE WHEN substr(${x}, 1, 1) = '"' THEN nullif(lower(trim(substr(${x}, 2, length(${x}) - 2), ${ASCII_SPACE})), '') WHEN ${x} <> 'null' THEN ${x} END`;
-  const plain = (x: string) =>
-    `(${x} IS NULL OR ${x} = 'null' OR (substr(${x}, 1, 1) = '"' AND instr(${x}, '\\') = 0 AND length(${x}) = octet_length(${x})) OR (length(${x}) < 16 AND ${x} NOT GLOB '*[^0-9-]*'))`;
-  const claims = fields.length ? `nullif(concat_ws(x'1e', ${fields.map(({ field }, j) => claimText(field, normalized(`x${j}`))).join(", ")}), '')` : "NULL";
-  const judged = fields.length ? `valid AND ${fields.map((_, j) => plain(`x${j}`)).join(" AND ")}` : "valid";
+  // Per instance of an entity with identity fields: its id, entity and the JSON value of each
+  // identity field ('' when absent). JSON functions throw on malformed text, and a live row may
+  // hold anything: only valid fields are read. normalizeIdentity turns them into claims in JS.
+  const identityValues = entities.length
+    ? `CASE l.entity_id ${entities
+        .map(({ entity, fields }) => `WHEN ${sqlText(entity)} THEN CASE WHEN json_valid(l.fields) THEN concat_ws(x'1f', l.id, l.entity_id, ${fields.map((f) => `coalesce(l.fields -> '$."${f}"', '')`).join(", ")}) ELSE '' END`)
+        .join(" ")} END`
+    : "NULL";
+  const fieldsByEntity = new Map(entities.map((e) => [e.entity, e.fields]));
 
   // Updates and deletes of an entity with identity fields move claims in ways not followed here.
   const untouched = (e: string) =>
@@ -132,61 +130,62 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
       SELECT f.v + 1, e.position, json_patch(f.doc, ${patchOf("e")}), f.good AND ${next("e", "f.pos")} AND (f.v + 1 < l.version OR ${last("e")})
       FROM f JOIN events e ON e.stream_id = e1.stream_id AND e.stream_version = f.v + 1 WHERE f.v < l.version)
     SELECT f.good AND f.doc = l.fields FROM f WHERE f.v = l.version)`;
-  // Created and never changed: the row's event-shaped start is a prefix of its event, the event
-  // names its RowVersion once (so the fields cannot have been cut short), and the rest matches.
-  const single = `ty = 'InstanceCreated' AND sv IN (1, 2) AND instr(d, p) = 1 AND instr(substr(d, length(p) + 1), ',"RowVersion":') = 0 AND t = ${singleRest}`;
+  // Created and never changed: the row's event-shaped start is a prefix of its event (the fields
+  // are valid JSON, so they cannot be a cut-short prefix of the event's) and it has its times.
+  const single = `valid AND ty = 'InstanceCreated' AND sv IN (1, 2) AND instr(d, p) = 1 AND created_at = at AND updated_at = at AND deleted = 0`;
 
-  const heldText = rowText(keyColumns, "k");
-  const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
-  const page = (where: { sql: string }, keysWhere: { sql: string }) => `
-    SELECT ${pageText("concat(p, x'1f', t)")} AS body, count(*) AS n, sum(version) AS events,
-      sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, min(${judged}) AS judged,
-      CAST(group_concat(${claims}, x'1e') || x'1e' AS BLOB) AS implied,
-      (SELECT ${pageText(heldText)} FROM (SELECT * FROM instance_keys k ${keysWhere.sql} ORDER BY ${keysOrder}) k) AS held,
-      (SELECT count(*) FROM instance_keys k ${keysWhere.sql}) AS heldRows
-    FROM (SELECT l.id, l.version, l.entity_id, ${shape.prefix} AS p, ${shape.rest((c) => `l."${c.name}"`)} AS t,
-            e1.type AS ty, e1.schema_version AS sv, e1.data AS d, e1.recorded_at AS at,
-            CASE WHEN l.version = 2 THEN coalesce(${twice}, 0) WHEN l.version <> 1 THEN coalesce(${folded}, 0) END AS ok,
-            ${validCol}${valueCols.map((c) => `, ${c}`).join("")}
+  const instancesPage = (after: boolean) => `
+    SELECT ${pageText("concat(p, x'1f', t)")} AS body, count(*) AS n, max(id) AS last, sum(version) AS events,
+      sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, group_concat(claims, x'1e') AS claims
+    FROM (SELECT l.id, l.version, l.entity_id, l.created_at, l.updated_at, l.deleted, ${shape.prefix} AS p, ${shape.rest((c) => `l."${c.name}"`)} AS t,
+            e1.type AS ty, e1.schema_version AS sv, e1.data AS d, e1.recorded_at AS at, json_valid(l.fields) AS valid,
+            CASE WHEN l.version = 2 THEN coalesce(${twice}, 0) WHEN l.version <> 1 THEN coalesce(${folded}, 0) END AS ok
+            , ${identityValues} AS claims
           FROM instances l LEFT JOIN events e1 ON e1.stream_id = 'instance-' || l.id AND e1.stream_version = 1
-          ${where.sql} ORDER BY l.id)`;
+          ${after ? "WHERE l.id > ?" : ""} ORDER BY l.id LIMIT ${CHECKSUM_PAGE})`;
+  const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
+  const keysPage = (where: string) => `SELECT group_concat(${rowText(keyColumns, "k")}, x'1e') || x'1e' AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
 
   const instances = new StreamHasher();
   const keys = new StreamHasher();
   let events = 0;
-  for await (const range of pageRanges(q, "instances", "id")) {
-    const where = rangeWhere("l.id", range);
-    const keysWhere = rangeWhere("k.instance_id", range);
-    const [row] = await q({ sql: page(where, keysWhere), args: [...keysWhere.args, ...keysWhere.args, ...where.args] });
+  for (let after: string | null = null; ; ) {
+    const [row] = await q(after === null ? instancesPage(false) : { sql: instancesPage(true), args: [after] });
     const n = Number(row?.n ?? 0);
-    if (Number(row?.ok ?? 0) !== n || (n > 0 && Number(row?.judged) !== 1) || !sameBytes(row?.implied, row?.held)) return null;
+    const last = n < CHECKSUM_PAGE ? null : String(row!.last);
+    // The identity index rows of the same instance ids (to the end after the last page).
+    const range = rangeWhere("k.instance_id", { after, upTo: last });
+    const [held] = await q({ sql: keysPage(range.sql), args: range.args });
+    if (Number(row?.ok ?? 0) !== n) return null;
+    const heldText = held?.held === null || held?.held === undefined ? "" : String(held.held);
+    if (impliedClaims(row?.claims, fieldsByEntity) !== heldText) return null;
     events += Number(row?.events ?? 0);
-    await Promise.all([instances.add(row?.body, n), keys.add(row?.held, Number(row?.heldRows ?? 0))]);
+    await Promise.all([instances.add(row?.body, n), keys.add(heldText, Number(held?.n ?? 0))]);
+    if (last === null) break;
+    after = last;
   }
   // Every instance event belongs to exactly one verified row: none is left over.
-  if (events !== Number(count?.n ?? 0)) return null;
+  if (events !== instanceEvents) return null;
   return { instances: { rows: instances.rows, checksum: await instances.checksum() }, instance_keys: { rows: keys.rows, checksum: await keys.checksum() } };
 }
 
 /**
- * The row text of an identity claim (entity, field, value, this instance) exactly as rowText
- * writes an instance_keys row, null when the value is; or null if the table has other columns.
+ * The identity index rows (as rowText writes them, each ended by RS) that a page of instances
+ * implies: per instance, in field order, the field's normalized value if it has one.
  */
-function claimRowText(columns: readonly Column[]): ((field: string, value: string) => string) | null {
-  const known = new Set(["entity_id", "field_key", "value", "instance_id"]);
-  if (columns.length !== known.size || columns.some((c) => !known.has(c.name) || !c.notNull || c.type !== "TEXT")) return null;
-  return (field, value) => {
-    const values: Record<string, string> = { entity_id: "entity_id", field_key: sqlText(field), value, instance_id: "id" };
-    return columns.map(({ name }) => values[name]!).join(" || x'1f' || ");
-  };
-}
-
-/** Whether two BLOBs from SQL (ArrayBuffers, or null for none) hold the same bytes. */
-function sameBytes(a: unknown, b: unknown): boolean {
-  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  if (!(a instanceof ArrayBuffer) || !(b instanceof ArrayBuffer) || a.byteLength !== b.byteLength) return false;
-  const x = new Uint8Array(a);
-  const y = new Uint8Array(b);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+function impliedClaims(values: unknown, fieldsByEntity: Map<string, string[]>): string {
+  if (values === null || values === undefined) return "";
+  let out = "";
+  for (const row of String(values).split("\x1e")) {
+    const [id, entity, ...json] = row.split("\x1f");
+    const fields = fieldsByEntity.get(entity!);
+    // Malformed fields ('' from SQL) or a value that does not split cleanly: nothing to derive.
+    if (!fields || json.length !== fields.length) return "\0";
+    for (let j = 0; j < fields.length; j++) {
+      if (json[j] === "") continue;
+      const value = normalizeIdentity(JSON.parse(json[j]!));
+      if (value !== null) out += `${entity}\x1f${fields[j]}\x1f${value}\x1f${id}\x1e`;
+    }
+  }
+  return out;
 }
