@@ -4,18 +4,18 @@ import { identityBackfill } from "../projections/identity-backfill.js";
 import { PROJECTION_TABLES, projectEvents, type ProjectedEvent, type ProjectionTable } from "../projections/project.js";
 import { IdentityMode } from "../schemas/enums.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
-import { isRunEventType, importRunRows, RUN_EVENT_TYPES } from "./run-rows.js";
+import { isRunEventType, RUN_EVENT_TYPES, runEventRows } from "./run-rows.js";
 
 export const PREFIX = "replay_";
 export const replayName = (t: ProjectionTable) => `${PREFIX}${t}`;
 const PAGE = 5000;
 
-/** An event as the rebuild reads it: the data of run events (their results) stays in SQL. */
+/** An event as the rebuild reads it: run events without their data (see runEventRows). */
 type LogEvent = { position: number; streamVersion: number; type: string; schemaVersion: number; recordedAt: string; actor: string; data: unknown };
 
 /**
  * Rebuilds every projection from position 0 into fresh `replay_*` tables with the same
- * projection code the live commits use (import_runs by the same rows in SQL). Returns the number
+ * projection code the live commits use (import runs read without their results). Returns the number
  * of events and the last position read.
  */
 export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl): Promise<{ events: number; last: number }> {
@@ -24,6 +24,8 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
     ...ddl.tables.map((d) => ({ sql: renameDdl(d.sql, d.table), args: [] })),
     ...ddl.indexes.map((d) => ({ sql: renameDdl(d.sql, d.table, d.name), args: [] })),
   ]);
+  // Import runs first: a big run event is held in memory once, before the log pages fill the caches.
+  await store.write(await runEventRows((s) => store.query(s), replayName));
 
   const identityFields = new Map<string, Set<string>>();
   const fieldsOf = (entityId: string) => [...(identityFields.get(entityId) ?? [])];
@@ -43,7 +45,7 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
     for (const e of events) {
       const event = upcast(e.type, e.schemaVersion, e.data);
       if (isRunEventType(e.type)) {
-        // import_runs is projected by SQL below; the event still ends the instance events before it.
+        // import_runs is projected below (without reading results); the event still ends the instance events before it.
         if (domain.length) pending.push(...project(domain.splice(0), events[0]!, fieldsOf));
         continue;
       }
@@ -76,7 +78,6 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
     await flush();
   }
   if (run.length) await projectRun(run);
-  pending.push(importRunRows(replayName("import_runs")));
   await flush();
   return { events, last };
 }
@@ -87,7 +88,7 @@ function project(events: ProjectedEvent[], first: LogEvent, identityFields: (ent
 
 /**
  * One page of the log as one JSON text (parsed once, not row by row). Run events come without
- * their data: import_runs is projected in SQL.
+ * their data: see runEventRows.
  */
 async function readPage(store: EventStore, after: number, limit: number): Promise<LogEvent[]> {
   const [row] = await store.query({
