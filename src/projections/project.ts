@@ -105,7 +105,8 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
 }
 
 const INSTANCE_COLUMNS = 8;
-const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
+/** How an instance event changes its row: the replay folds the log in SQL with the same clause. */
+export const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
   version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`;
 
 function instanceStatements(run: { event: InstanceEvent; streamVersion: number }[], ctx: ProjectionContext): Stmt[] {
