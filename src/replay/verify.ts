@@ -137,9 +137,9 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   const single = `valid AND ty = 'InstanceCreated' AND sv IN (1, 2) AND instr(d, p) = 1 AND created_at = at AND updated_at = at AND deleted = 0`;
 
   const instancesPage = (after: boolean) => `
-    SELECT ${pageText("concat(p, x'1f', t)")} AS body, count(*) AS n, max(id) AS last, sum(version) AS events,
+    SELECT ${pageText(`concat(p, x'1f', ${shape.rest((c) => `"${c.name}"`)})`)} AS body, count(*) AS n, max(id) AS last, sum(version) AS events,
       sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, group_concat(claims, x'1e') AS claims
-    FROM (SELECT l.id, l.version, l.entity_id, l.created_at, l.updated_at, l.deleted, ${shape.prefix} AS p, ${shape.rest((c) => `l."${c.name}"`)} AS t,
+    FROM (SELECT l.id, l.version, l.entity_id, l.created_at, l.updated_at, l.deleted, ${shape.prefix} AS p,
             e1.type AS ty, e1.schema_version AS sv, e1.data AS d, e1.recorded_at AS at, json_valid(l.fields) AS valid,
             CASE WHEN l.version = 2 THEN coalesce(${twice}, 0) WHEN l.version <> 1 THEN coalesce(${folded}, 0) END AS ok
             , ${identityValues} AS claims
