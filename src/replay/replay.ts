@@ -16,9 +16,12 @@ export type ReplayReport = {
 };
 
 /**
- * Rebuilds every projection from position 0 into fresh `replay_*` tables with the same
- * projection code the live commits use, then compares a checksum per projection with the live
- * tables. With `swap`, a verified rebuild replaces the live tables in one atomic batch.
+ * Replays every projection from position 0 and compares a SHA-256 per projection with the live
+ * tables. The live instances and identity index are first checked in place against the log
+ * (verify.ts: fast, nothing big written); if that declines or finds a difference, every projection
+ * is rebuilt into fresh `replay_*` tables with the projection code the live commits use
+ * (rebuild.ts) and the checksums of both copies are compared. With `swap` (always a rebuild), a
+ * verified rebuild replaces the live tables in one atomic batch. `rebuild` forces the rebuild.
  */
 export async function replayProjections(store: EventStore, opts: { swap?: boolean; rebuild?: boolean; now?: () => number } = {}): Promise<ReplayReport> {
   const now = opts.now ?? (() => performance.now());

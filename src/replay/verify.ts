@@ -3,7 +3,7 @@ import { upcast } from "../../events/upcast.js";
 import { normalizeIdentity } from "../domain/keys.js";
 import { projectEvents } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
-import { CHECKSUM_ORDER, CHECKSUM_PAGE, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Column, type Query } from "./checksum.js";
+import { CHECKSUM_ORDER, CHECKSUM_PAGE, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Query } from "./checksum.js";
 import { identityFieldIntroduced, renameDdl, replayName, type ProjectionDdl } from "./rebuild.js";
 import { RUN_EVENT_TYPES, runEventRows } from "./run-rows.js";
 import type { ProjectionReport } from "./replay.js";
