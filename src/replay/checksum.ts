@@ -8,6 +8,7 @@ export type Query = (stmt: Stmt) => Promise<Row[]>;
 export const CHECKSUM_PAGE = 10_000;
 /** The row text is hashed in chunks of this many bytes, whatever pages it was read in. */
 const CHUNK = 4 << 20;
+const RS = new Uint8Array([0x1e]);
 
 /**
  * The order each projection's rows are hashed in: its primary key, except for the identity
@@ -63,8 +64,8 @@ export function instanceText(columns: readonly Column[], alias: string): { prefi
   };
 }
 
-/** SQL for the row text of a page: one BLOB, rows in order, each ended by RS. */
-export const pageText = (rowTextSql: string) => `CAST(group_concat(${rowTextSql}, x'1e') || x'1e' AS BLOB)`;
+/** SQL for the row text of a page: one BLOB, rows in order separated by RS (the hasher ends the page with one). */
+export const pageText = (rowTextSql: string) => `CAST(group_concat(${rowTextSql}, x'1e') AS BLOB)`;
 
 /**
  * SHA-256 over a stream of row text: each 4 MiB chunk is hashed by Web Crypto (off the main
@@ -78,10 +79,21 @@ export class StreamHasher {
   rows = 0;
   bytes = 0;
 
-  /** Adds a page (a BLOB from SQL) of `rows` rows; resolves when memory allows the next page. */
+  /**
+   * Adds a page of `rows` rows (a BLOB or text from SQL, rows separated by RS) and ends its last
+   * row with RS; resolves when memory allows the next page.
+   */
   add(body: unknown, rows: number): Promise<void> {
     this.rows += rows;
-    let data = body instanceof ArrayBuffer ? new Uint8Array(body) : body instanceof Uint8Array ? body : new TextEncoder().encode(body === null || body === undefined ? "" : String(body));
+    if (body === null || body === undefined || rows === 0) return Promise.resolve();
+    this.append(body instanceof ArrayBuffer ? new Uint8Array(body) : new TextEncoder().encode(String(body)));
+    this.append(RS);
+    // At most a few chunks in flight: memory stays bounded however big the table.
+    const waitFor = this.digests[this.digests.length - 3];
+    return waitFor ? waitFor.then(() => undefined) : Promise.resolve();
+  }
+
+  private append(data: Uint8Array) {
     this.bytes += data.length;
     while (data.length > 0) {
       const n = Math.min(CHUNK - this.filled, data.length);
@@ -90,9 +102,6 @@ export class StreamHasher {
       data = data.subarray(n);
       if (this.filled === CHUNK) this.flush();
     }
-    // At most a few chunks in flight: memory stays bounded however big the table.
-    const waitFor = this.digests[this.digests.length - 3];
-    return waitFor ? waitFor.then(() => undefined) : Promise.resolve();
   }
 
   private flush() {

@@ -146,7 +146,7 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
           FROM instances l LEFT JOIN events e1 ON e1.stream_id = 'instance-' || l.id AND e1.stream_version = 1
           ${after ? "WHERE l.id > ?" : ""} ORDER BY l.id LIMIT ${CHECKSUM_PAGE})`;
   const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
-  const keysPage = (where: string) => `SELECT group_concat(${rowText(keyColumns, "k")}, x'1e') || x'1e' AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
+  const keysPage = (where: string) => `SELECT group_concat(${rowText(keyColumns, "k")}, x'1e') AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
 
   const instances = new StreamHasher();
   const keys = new StreamHasher();
@@ -159,8 +159,8 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
     const range = rangeWhere("k.instance_id", { after, upTo: last });
     const [held] = await q({ sql: keysPage(range.sql), args: range.args });
     if (Number(row?.ok ?? 0) !== n) return null;
-    const heldText = held?.held === null || held?.held === undefined ? "" : String(held.held);
-    if (impliedClaims(row?.claims, fieldsByEntity) !== heldText) return null;
+    const heldText = held?.held === null || held?.held === undefined ? null : String(held.held);
+    if (impliedClaims(row?.claims, fieldsByEntity) !== (heldText === null ? "" : `${heldText}\x1e`)) return null;
     events += Number(row?.events ?? 0);
     await Promise.all([instances.add(row?.body, n), keys.add(heldText, Number(held?.n ?? 0))]);
     if (last === null) break;
