@@ -36,7 +36,9 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   const projections: ProjectionReport[] = [];
   for (const t of PROJECTION_TABLES) {
     const columns = await tableColumns(q, t);
-    const [live, rebuilt] = await Promise.all([tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns, t), tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns, t)]);
+    // One after the other: concurrent queries would open pooled connections without the service's pragmas.
+    const live = await tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns, t);
+    const rebuilt = await tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns, t);
     projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
   }
   const equal = projections.every((p) => p.Equal);

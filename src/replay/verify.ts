@@ -72,7 +72,9 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
         continue;
       }
       const columns = await tableColumns(q, t);
-      const [live, rebuilt] = await Promise.all([tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns), tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns)]);
+      // One after the other: concurrent queries would open pooled connections without the service's pragmas.
+      const live = await tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns);
+      const rebuilt = await tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns);
       projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
     }
     const events = [...types.values()].reduce((a, b) => a + b, 0);
