@@ -119,7 +119,8 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
   }
 }
 
-const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
+/** How an instance event changes its row: the replay folds the log in SQL with the same clause. */
+export const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
   version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`;
 
 /** JSON array texts of rows for json_each(), no statement carrying more than ROWS_PER_STATEMENT rows. */
