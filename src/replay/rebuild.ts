@@ -108,10 +108,7 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
  * the full events, while the events here carry only their identity values.
  */
 function project(events: ProjectedEvent[], first: LogEvent, identityFields: (entityId: string) => string[]): Stmt[] {
-  const instances = `INSERT INTO ${replayName("instances")} `;
-  return compactClaims(
-    projectEvents(events, { recordedAt: first.recordedAt, actor: first.actor, identityFields, table: replayName }).filter((s) => typeof s === "string" || !s.sql.startsWith(instances)),
-  );
+  return compactClaims(projectEvents(events, { recordedAt: first.recordedAt, actor: first.actor, identityFields, table: replayName, instanceRows: false }));
 }
 
 /**
