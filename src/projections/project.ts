@@ -26,6 +26,13 @@ export type ProjectionContext = {
    * sending every field value a second time. Replay sends the rows it folds.
    */
   fromLog?: boolean;
+  /**
+   * False: no instance rows at all, only the identity index statements of instance events. The
+   * rebuild folds the rows in SQL from the full events and passes events reduced to their identity
+   * values here, so their rows must not be written (a filter on the statement's text broke when
+   * the upsert's text changed).
+   */
+  instanceRows?: boolean;
 };
 
 export const PROJECTION_TABLES = ["entity_definitions", "profiles", "instances", "instance_keys", "import_runs"] as const;
@@ -119,7 +126,8 @@ function otherStatements(event: Exclude<DomainEvent, InstanceEvent>, version: nu
   }
 }
 
-const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
+/** How an instance event changes its row: the replay folds the log in SQL with the same clause. */
+export const upsertTail = (table: string) => ` ON CONFLICT(id) DO UPDATE SET fields = json_patch(${table}.fields, excluded.fields), row_version = excluded.row_version,
   version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`;
 
 /** JSON array texts of rows for json_each(), no statement carrying more than ROWS_PER_STATEMENT rows. */
@@ -185,7 +193,7 @@ function instanceStatements(run: InstanceRun, ctx: ProjectionContext): Stmt[] {
   for (const list of jsonChunks(released))
     stmts.push({ sql: `DELETE FROM ${keys} WHERE (entity_id, field_key, instance_id) IN (SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2 FROM json_each(?) AS j)`, args: [list] });
   const upsert = ctx.fromLog ? upsertFromLog(instances) : upsertRows(instances);
-  for (const list of jsonChunks(upserts)) stmts.push({ sql: upsert, args: [list, at] });
+  if (ctx.instanceRows !== false) for (const list of jsonChunks(upserts)) stmts.push({ sql: upsert, args: [list, at] });
   stmts.push(...claimRows(strictClaims, "INSERT", keys), ...claimRows(claims, "INSERT OR IGNORE", keys));
   return stmts;
 }
