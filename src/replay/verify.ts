@@ -179,19 +179,43 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
  */
 function impliedClaims(values: unknown, fieldsByEntity: Map<string, string[]>): string {
   if (values === null || values === undefined) return "";
+  const text = String(values);
   const out: string[] = [];
-  for (const row of String(values).split("\x1e")) {
-    const [id, entity, ...json] = row.split("\x1f");
-    const fields = fieldsByEntity.get(entity!);
-    // Malformed fields ('' from SQL) or a value that does not split cleanly: nothing to derive.
-    if (!fields || json.length !== fields.length) return "\0";
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf("\x1e", start);
+    if (end < 0) end = text.length;
+    // id US entity US json (US json)…: one JSON value ('' when absent) per identity field.
+    const a = text.indexOf("\x1f", start);
+    const b = a < 0 || a > end ? -1 : text.indexOf("\x1f", a + 1);
+    const fields = b < 0 || b > end ? undefined : fieldsByEntity.get(text.slice(a + 1, b));
+    // Malformed fields ('' from SQL) or a row that does not split cleanly: nothing to derive.
+    if (!fields) return "\0";
+    const id = text.slice(start, a);
+    const entity = text.slice(a + 1, b);
+    let from = b + 1;
     for (let j = 0; j < fields.length; j++) {
-      const text = json[j]!;
-      if (text === "") continue;
-      // A JSON string without escapes is its own content; anything else is parsed.
-      const value = normalizeIdentity(text.charCodeAt(0) === 34 && !text.includes("\\") ? text.slice(1, -1) : JSON.parse(text));
-      if (value !== null) out.push(`${entity}\x1f${fields[j]}\x1f${value}\x1f${id}\x1e`);
+      let to = text.indexOf("\x1f", from);
+      if (to < 0 || to > end) to = end;
+      // One value per field, the last one ending the row.
+      if ((to === end) !== (j === fields.length - 1)) return "\0";
+      if (to > from) {
+        const value = identityValue(text.slice(from, to));
+        if (value === undefined) return "\0";
+        if (value !== null) out.push(entity, "\x1f", fields[j]!, "\x1f", value, "\x1f", id, "\x1e");
+      }
+      from = to + 1;
     }
+    start = end + 1;
   }
   return out.join("");
+}
+
+/** normalizeIdentity of a JSON value (undefined: not JSON). A string without escapes is its own content. */
+function identityValue(json: string): string | null | undefined {
+  if (json.charCodeAt(0) === 34 && !json.includes("\\")) return normalizeIdentity(json.slice(1, -1));
+  try {
+    return normalizeIdentity(JSON.parse(json));
+  } catch {
+    return undefined;
+  }
 }
