@@ -1,5 +1,6 @@
 import type { Issue } from "../schemas/api.js";
 import { issue } from "../domain/issues.js";
+import { sha256Hex } from "../support/sha256.js";
 
 /**
  * A package read as a stream of text pieces and cut into chunks of records, so a big upload is
@@ -339,7 +340,6 @@ export function spoolText(text: string, maxDepth: number, recordsPerChunk?: numb
 
 /** A package already in memory as an Upload (tests and callers that hold the text). */
 export async function uploadOfText(text: string, maxDepth = 64): Promise<Upload> {
-  const { sha256Hex } = await import("../support/sha256.js");
   const bytes = new TextEncoder().encode(text);
   return { spool: spoolText(text, maxDepth), sha256: await sha256Hex(bytes), bytes: bytes.length };
 }

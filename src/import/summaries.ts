@@ -44,15 +44,26 @@ function countAction(s: { CreateRows: number; UpdateRows: number; SkipRows: numb
   else s.SkipRows++;
 }
 
+/** Counts issues (not rows) by (Category, Severity), fed rows chunk by chunk; `counts()` in a stable order. */
+export function createIssueCounter() {
+  const counts = new Map<number, number>();
+  return {
+    add(rows: { Errors: Issue[]; Warnings: Issue[] }[]) {
+      for (const r of rows)
+        for (const list of [r.Errors, r.Warnings])
+          for (const i of list) {
+            const k = i.Category * 2 + i.Severity;
+            counts.set(k, (counts.get(k) ?? 0) + 1);
+          }
+    },
+    counts: (): IssueCategoryCount[] =>
+      [...counts.entries()].sort(([a], [b]) => a - b).map(([k, Count]) => ({ Category: Math.floor(k / 2) as CategoryValue, Severity: (k % 2) as SeverityValue, Count })),
+  };
+}
+
 /** Counts issues (not rows) by (Category, Severity), in a stable order. */
 export function countIssueCategories(rows: { Errors: Issue[]; Warnings: Issue[] }[]): IssueCategoryCount[] {
-  const counts = new Map<number, number>();
-  for (const r of rows)
-    for (const i of [...r.Errors, ...r.Warnings]) {
-      const k = i.Category * 2 + i.Severity;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-  return [...counts.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([k, Count]) => ({ Category: Math.floor(k / 2) as CategoryValue, Severity: (k % 2) as SeverityValue, Count }));
+  const counter = createIssueCounter();
+  counter.add(rows);
+  return counter.counts();
 }

@@ -3,7 +3,6 @@ import { instancesByIdentity, instancesByIds, findDefinition, findProfile } from
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import { IdentityMode } from "../schemas/enums.js";
 import type { EntityRef, PlanProfile } from "../schemas/transfer.js";
-import { parsePackage, type ParsedPackage } from "../import/package.js";
 import { createFieldResolver, markDuplicateIdentities, prepareRow, type PreparedRow } from "../import/prepare.js";
 import type { Deps, Failure } from "./deps.js";
 import { entityNotFound } from "./definitions.service.js";
@@ -17,11 +16,6 @@ export async function resolveTarget(deps: Deps, entityRef: string, profileRef: s
   const profile = await findProfile(deps.store, definition.Id, profileRef);
   if (!profile) return profileNotFound(profileRef);
   return { ok: true, target: { definition, profile } };
-}
-
-export function readPackage(text: string, target: ImportTarget): { ok: true; pkg: ParsedPackage } | Failure {
-  const r = parsePackage(text, target.definition);
-  return r.ok ? r : { ok: false, status: 400, errors: r.errors };
 }
 
 export function prepareAll(records: unknown[], target: ImportTarget): PreparedRow[] {
