@@ -13,7 +13,8 @@ export type RunningServer = { url: string; port: number; token: string | null; c
  * With no API_TOKENS and auth enabled, a one-time all-scopes token is made and returned.
  */
 export async function startNodeServer(config: Config, logger: Logger = jsonLogger): Promise<RunningServer> {
-  const { app, store, token, background } = await buildService(config, logger);
+  // The embedded file's connection runs on a worker thread: an import's JavaScript overlaps its writes.
+  const { app, store, token, background } = await buildService(config, logger, { thread: true });
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ok(s));
   });

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isEmbeddedUrl, prepareEmbedded } from "../store/open-client.js";
+import { createThreadClient } from "./thread-client.js";
 
 /** Shared by the Node and Deno entries: both load `node:` modules and npm packages from node_modules. */
 export const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "../../db/migrations");
@@ -12,8 +13,16 @@ export const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "../.
 /** How long a write waits for another process's lock on an embedded file before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 
+export type OpenOptions = {
+  /**
+   * Node only: run an embedded file's connection on its own worker thread (thread-client.ts),
+   * so SQLite's work on a commit overlaps the JavaScript that prepares the next one.
+   */
+  thread?: boolean;
+};
+
 /** Opens the libSQL database (creating an embedded file's folder), sets its pragmas and applies pending migrations. */
-export async function openDatabase(url: string, authToken?: string): Promise<Client> {
+export async function openDatabase(url: string, authToken?: string, options: OpenOptions = {}): Promise<Client> {
   if (url.startsWith("file:")) mkdirSync(dirname(resolve(url.slice("file:".length))), { recursive: true });
   // The embedded client keeps a pool: calls that overlap would open more connections, and a
   // PRAGMA (cache_size, mmap_size) reaches only the connection it ran on. One connection is all
@@ -21,8 +30,11 @@ export async function openDatabase(url: string, authToken?: string): Promise<Cli
   // overlapping calls wait their turn instead of getting a connection with SQLite's defaults.
   // `timeout` sets the busy timeout as the connection opens, so a second process's write lock is
   // waited for, never an immediate SQLITE_BUSY.
-  const client = createClient(isEmbeddedUrl(url) ? { url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: 1 } : { url, authToken });
-  if (isEmbeddedUrl(url)) await prepareEmbedded(client);
+  // On the database thread the same applies: one connection there, calls run one at a time.
+  const embedded = isEmbeddedUrl(url);
+  const config = embedded ? { url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: 1 } : { url, authToken };
+  const client = embedded && options.thread ? createThreadClient(config) : createClient(config);
+  if (embedded) await prepareEmbedded(client);
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS });
   return client;
 }

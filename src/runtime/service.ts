@@ -7,7 +7,7 @@ import type { Logger } from "../http/context.js";
 import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
-import { openDatabase } from "./open-database.js";
+import { openDatabase, type OpenOptions } from "./open-database.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
 const nodeSha256 = (): IncrementalHash => {
@@ -36,9 +36,9 @@ export type Service = {
   background: ReturnType<typeof createBackgroundTasks>;
 };
 
-/** Opens (and migrates) the database and builds the app. */
-export async function buildService(config: Config, logger: Logger = jsonLogger): Promise<Service> {
-  const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken);
+/** Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions (Node only). */
+export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions = {}): Promise<Service> {
+  const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
   const store = createLibsqlEventStore(client);
   const background = createBackgroundTasks();
   let tokens = config.apiTokens;
