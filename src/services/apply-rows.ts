@@ -6,7 +6,7 @@ import type { PreparedRow } from "../import/prepare.js";
 import { identityFieldsOf } from "../projections/queries.js";
 import { Action, ApplyRowStatus, IdentityMode } from "../schemas/enums.js";
 import type { ApplyRow } from "../schemas/transfer.js";
-import { commitEvents, streams, type PendingEvent } from "./commit.js";
+import { buildCommit, commitEvents, streams, type PendingEvent } from "./commit.js";
 import type { Deps } from "./deps.js";
 import { lookupMatches, type ImportTarget } from "./import-context.js";
 
@@ -24,7 +24,11 @@ type Written = { instanceId: string; rowVersion: string; changed: string[] };
  * Sees each committed group of rows; `eventFor` may add an event (the rows of a big run) to the
  * same atomic commit, so a row's result is recorded exactly when its change is.
  */
-export type RowsRecorder = { eventFor(rows: ApplyRow[]): PendingEvent | null; committed(rows: ApplyRow[]): void };
+export type RowsRecorder = {
+  /** `ahead`: how many rows events are built but not yet committed before this one (their versions come first). */
+  eventFor(rows: ApplyRow[], ahead?: number): PendingEvent | null;
+  committed(rows: ApplyRow[]): void;
+};
 
 /**
  * Decides `rows` against the current state and commits the ready ones, ROWS_PER_COMMIT per batch.
@@ -39,6 +43,68 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
   }
   return out;
 }
+
+/**
+ * Applies a file's chunks in order with one commit in flight: while the database writes chunk k,
+ * chunk k+1 is looked up, decided and built into its commit (events, statements, serialized).
+ * Commits stay strictly ordered, each one atomic batch, and a row's result is recorded with its
+ * change exactly as in applyChunk.
+ *
+ * Chunk k+1's lookup is sent before chunk k's commit, so it sees the state without that commit.
+ * That decides the same: the rows of one file have distinct identities (a repeated identity makes
+ * every row that has it an error, which writes nothing), so chunk k's commit never creates or
+ * changes what a row of chunk k+1 matches; other writers are caught at commit time as always.
+ * Chunk k+1's commit is built assuming chunk k's succeeds (its rows event takes the next
+ * version). A chunk whose commit fails takes applyChunk's path (split and decided again against
+ * fresh state), and the chunk built meanwhile is thrown away and decided and built again after it.
+ */
+export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chunks: Iterable<PreparedRow[]>, meta: EventMetadata, runId: string, recorder: RowsRecorder): Promise<void> {
+  // The identity fields are read with each chunk's lookup, as applyPreparedRows reads them per call.
+  const read = (chunk: PreparedRow[]) => Promise.all([lookupMatches(deps, target, chunk), identityFieldsOf(deps.store, target.definition.Id)]);
+  /** Decides a chunk and builds its commit; `ahead`: rows events of commits still in flight before it. */
+  const build = (chunk: PreparedRow[], [matches, identityFields]: [Map<string, InstanceState>, string[]], ahead: number) => {
+    const decisions = chunk.map((r) => classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
+    const writes = decisions.map((d) => (rowHasErrors(d) || d.action === Action.Skip ? null : toEvent(deps, target, d, runId)));
+    const rows = decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
+    const pending = writes.filter((w) => w !== null).map((w) => w.pending);
+    const recorded = recorder.eventFor(rows, ahead);
+    if (recorded) pending.push(recorded);
+    const commit = pending.length ? buildCommit(deps, pending, meta, commitOptions(target, identityFields)) : null;
+    if (commit) deps.store.prepare?.(commit);
+    return { chunk, identityFields, rows, commit, recorded: recorded !== null };
+  };
+  type Built = ReturnType<typeof build>;
+  /** Writes a built chunk; resolves true when it is in (or had nothing to write). */
+  const write = async ({ rows, commit }: Built): Promise<boolean> => {
+    if (!commit) return (recorder.committed(rows), true);
+    const outcome = await deps.store.append(commit);
+    if (outcome.ok) recorder.committed(rows);
+    else if (outcome.reason === "duplicate") throw new Error("event id collision");
+    return outcome.ok;
+  };
+
+  let ready: Built | null = null;
+  for (const chunk of chunks) {
+    const lookup = read(chunk);
+    const writing = ready ? write(ready) : null;
+    // Awaited below; handled now so a failure while the lookup is awaited is not an unhandled rejection.
+    writing?.catch(() => undefined);
+    let built = build(chunk, await lookup, ready?.recorded ? 1 : 0);
+    if (writing && !(await writing)) {
+      await applyChunk(deps, target, ready!.chunk, meta, runId, ready!.identityFields, recorder);
+      built = build(chunk, await read(chunk), 0);
+    }
+    ready = built;
+  }
+  if (ready && !(await write(ready))) await applyChunk(deps, target, ready.chunk, meta, runId, ready.identityFields, recorder);
+}
+
+const commitOptions = (target: ImportTarget, identityFields: string[]) => ({
+  identityFields: () => identityFields,
+  // Creates matched by a field claim their identity with a plain INSERT in the projection: a
+  // concurrent twin that committed first aborts this batch (once per claim, not also as a guard).
+  exclusiveClaims: target.profile.IdentityMode === IdentityMode.Field ? { entityId: target.definition.Id, fieldKey: target.profile.IdentityFieldKey! } : undefined,
+});
 
 /**
  * Decides a chunk against fresh state and commits all its ready rows in one batch. If the batch
@@ -64,12 +130,7 @@ async function applyChunk(
     return rows;
   }
 
-  // Creates matched by a field claim their identity with a plain INSERT in the projection: a
-  // concurrent twin that committed first aborts this batch (once per claim, not also as a guard).
-  const outcome = await commitEvents(deps, [...pending.map((w) => w.pending), ...(recorded ? [recorded] : [])], meta, {
-    identityFields: () => identityFields,
-    exclusiveClaims: target.profile.IdentityMode === IdentityMode.Field ? { entityId: target.definition.Id, fieldKey: target.profile.IdentityFieldKey! } : undefined,
-  });
+  const outcome = await commitEvents(deps, [...pending.map((w) => w.pending), ...(recorded ? [recorded] : [])], meta, commitOptions(target, identityFields));
   if (outcome.ok) {
     recorder?.committed(rows);
     return rows;

@@ -5,7 +5,7 @@ import { createRunRows } from "../import/run-rows.js";
 import { parseSelection } from "../import/selection.js";
 import { summarizeApply } from "../import/summaries.js";
 import { FORMAT_VERSION, type ApplyResult, type ApplyRow } from "../schemas/transfer.js";
-import { applyPreparedRows, ROWS_PER_COMMIT, type RowsRecorder } from "./apply-rows.js";
+import { applyChunksPipelined, ROWS_PER_COMMIT, type RowsRecorder } from "./apply-rows.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, planProfile, resolveTarget } from "./import-context.js";
@@ -34,7 +34,7 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   const rows = createRunRows<ApplyRow, ReturnType<typeof summarizeApply>>(selected.rows.length, summarizeApply);
   let version = 1;
   const recorder: RowsRecorder = {
-    eventFor: (chunk) => (rows.truncated && chunk.length > 0 ? rowsEvent(applyId, version, chunk) : null),
+    eventFor: (chunk, ahead = 0) => (rows.truncated && chunk.length > 0 ? rowsEvent(applyId, version + ahead, chunk) : null),
     committed: (chunk) => {
       rows.add(chunk);
       if (rows.truncated && chunk.length > 0) version++;
@@ -43,17 +43,18 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
 
   // Duplicates were judged over the whole file in the first pass; only the selected rows are decided.
   const wanted = selected.rows;
-  let next = 0;
-  let batch: PreparedRow[] = [];
-  for (const prepared of preparedChunks(scanned.scan, target)) {
-    for (const r of prepared) if (wanted[next] === r.rowIndex) (batch.push(r), next++);
-    if (batch.length >= ROWS_PER_COMMIT) {
-      await applyPreparedRows(deps, target, batch, meta, applyId, recorder);
-      batch = [];
+  const scan = scanned.scan;
+  function* selectedChunks(): Generator<PreparedRow[]> {
+    let next = 0;
+    let batch: PreparedRow[] = [];
+    for (const prepared of preparedChunks(scan, target)) {
+      for (const r of prepared) if (wanted[next] === r.rowIndex) (batch.push(r), next++);
+      while (batch.length >= ROWS_PER_COMMIT) (yield batch.slice(0, ROWS_PER_COMMIT), (batch = batch.slice(ROWS_PER_COMMIT)));
+      if (next === wanted.length) break;
     }
-    if (next === wanted.length) break;
+    if (batch.length) yield batch;
   }
-  if (batch.length) await applyPreparedRows(deps, target, batch, meta, applyId, recorder);
+  await applyChunksPipelined(deps, target, selectedChunks(), meta, applyId, recorder);
 
   const result: ApplyResult = {
     ApplyId: applyId,

@@ -47,6 +47,12 @@ export type ReadQuery = { after?: number; limit: number; streamId?: string; type
 
 export interface EventStore {
   append(commit: Commit): Promise<AppendOutcome>;
+  /**
+   * Optional: builds a commit's statements now (serializing its events), so a later `append` of
+   * the same commit object only sends them. Lets a caller do that work while an earlier commit
+   * is still being written.
+   */
+  prepare?(commit: Commit): void;
   read(query: ReadQuery): Promise<StoredEvent[]>;
   readStream(streamId: string): Promise<StoredEvent[]>;
   /** Reads a projection. */

@@ -43,8 +43,15 @@ export function createLibsqlEventStore(client: Client): EventStore {
   const embedded = client.protocol === "file";
   const settle = async <T>(result: T): Promise<T> => (embedded && (await turn()), result);
 
+  // Statements built by `prepare`, used (once) by the append of the same commit object.
+  const prepared = new WeakMap<Commit, Stmt[]>();
   return {
-    append: async (commit) => settle(await exclusive(() => appendCommit(client, commit))),
+    append: async (commit) => {
+      const eventStmts = prepared.get(commit);
+      prepared.delete(commit);
+      return settle(await exclusive(() => appendCommit(client, commit, eventStmts)));
+    },
+    prepare: (commit) => void prepared.set(commit, eventInserts(commit.events, commit.recordedAt)),
     write: async (stmts) => settle(await exclusive(async () => void (await client.batch(stmts, "write")))),
     async read({ after = 0, limit, streamId, type }: ReadQuery) {
       const where = ["position > ?"];
@@ -74,8 +81,8 @@ export function createLibsqlEventStore(client: Client): EventStore {
   };
 }
 
-async function appendCommit(client: Client, commit: Commit): Promise<AppendOutcome> {
-  const eventStmts = eventInserts(commit.events, commit.recordedAt);
+async function appendCommit(client: Client, commit: Commit, prepared: Stmt[] | undefined): Promise<AppendOutcome> {
+  const eventStmts = prepared ?? eventInserts(commit.events, commit.recordedAt);
   const stmts = [...(commit.guards ?? []), ...eventStmts, ...commit.projections];
   if (stmts.length === 0) return { ok: true, firstPosition: 0, lastPosition: 0 };
   try {

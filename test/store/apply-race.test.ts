@@ -70,4 +70,39 @@ describe("racing applies", () => {
     expect(instances.map((r) => [r.name, Number(r.n)])).toEqual([["A", n]]);
     expect(Number((await store.query("SELECT count(*) AS n FROM instance_keys"))[0]!.n)).toBe(n);
   });
+
+  it("a chunk that loses a race in the middle of a pipelined apply is decided again, and so is the one decided meanwhile", async () => {
+    // Chunks of 2000: A's second commit is held, by which time its third chunk is already decided
+    // (the apply decides chunk k+1 while chunk k is written). B creates rows 2001-5000 meanwhile.
+    const n = 5000;
+    const file = (name: string, from: number) => JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: n - from }, (_, i) => ({ Fields: { email: `pipe${from + i}@example.at`, name } })) });
+    let creates = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = false;
+    const depsA: Deps = {
+      store: {
+        ...store,
+        async append(commit) {
+          if (commit.events.some((e) => e.type === "InstanceCreated") && ++creates === 2) (held = true, await gate);
+          return store.append(commit);
+        },
+      },
+      now: () => new Date(),
+      newId: uuidv7,
+    };
+    const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
+    const first = applyImport(depsA, actor, "candidate", "by_email", await uploadOfText(file("A", 0)), `1-${n}`);
+    while (!held) await new Promise((r) => setTimeout(r, 5));
+    const second = await applyImport(depsB, actor, "candidate", "by_email", await uploadOfText(file("B", 2000)), `1-${n - 2000}`);
+    release();
+    const firstResult = await first;
+    if (!firstResult.ok || !second.ok) throw new Error("apply refused");
+    expect(second.result.Summary).toMatchObject({ CreateRows: n - 2000, FailedRows: 0 });
+    expect(firstResult.result.Summary).toMatchObject({ FailedRows: 0, CreateRows: 2000, UpdateRows: n - 2000 });
+    expect(firstResult.result.Rows.map((r) => r.RowIndex)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    const instances = await store.query("SELECT json_extract(fields, '$.name') AS name, count(*) AS n FROM instances WHERE json_extract(fields, '$.email') LIKE 'pipe%' GROUP BY name");
+    expect(instances.map((r) => [r.name, Number(r.n)])).toEqual([["A", n]]);
+    expect(Number((await store.query("SELECT count(*) AS n FROM instance_keys WHERE value LIKE 'pipe%'"))[0]!.n)).toBe(n);
+  });
 });
