@@ -41,6 +41,12 @@ export function readConfig(env: Env) {
     host: env.HOST || "127.0.0.1",
     libsqlUrl: env.LIBSQL_URL || "file:data/import-service.db",
     libsqlAuthToken: env.LIBSQL_AUTH_TOKEN || undefined,
+    /**
+     * Node only, embedded file only: run the connection on a worker thread so an apply's commits
+     * overlap its JavaScript. Off by default: on a loaded 2-core machine it measured slower
+     * (bench/notes-writepath.md, 2026-11-23 worker thread).
+     */
+    libsqlThread: env.LIBSQL_THREAD === "true",
     apiTokens,
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,

@@ -10,15 +10,6 @@ import { count, openDb } from "../support/db.js";
  */
 let server: TestServer;
 let db: Client;
-beforeAll(async () => {
-  server = await startTestServer();
-  db = openDb(server.dbFile);
-  await seedCandidate(server);
-});
-afterAll(async () => {
-  db.close();
-  await server.close();
-});
 
 const N = 12_345;
 // Rows 3 and 12,000 share an identity, in different chunks of the spool: both are errors
@@ -42,7 +33,21 @@ async function allRows(url: string, limit: number): Promise<Row[]> {
   return rows;
 }
 
-describe("runs bigger than a response", () => {
+// Also with the embedded file on its own thread (LIBSQL_THREAD): the apply pipelines its commits there.
+describe.each([
+  ["", {}],
+  [", database on a worker thread", { LIBSQL_THREAD: "true" }],
+])("runs bigger than a response%s", (_, env: Record<string, string>) => {
+  beforeAll(async () => {
+    server = await startTestServer(env);
+    db = openDb(server.dbFile);
+    await seedCandidate(server);
+  });
+  afterAll(async () => {
+    db.close();
+    await server.close();
+  });
+
   it("a plan answers with the first 10,000 rows and pages through all of them, duplicates found across the whole file", async () => {
     const r = await server.api.upload(paths.plan(), { ProfileId: "by_email", File: file(pkg(records)) });
     expect(r.status).toBe(200);
