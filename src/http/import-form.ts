@@ -1,7 +1,8 @@
 import { MultipartParseError, parseMultipartRequest } from "@remix-run/multipart-parser";
 import type { HonoRequest } from "hono";
 import { issue } from "../domain/issues.js";
-import { createPackageSpooler, type Upload } from "../import/package-spool.js";
+import type { ChunkStoreFactory } from "../import/chunk-store.js";
+import { createPackageSpooler, releaseUpload, type Upload } from "../import/package-spool.js";
 import { MAX_PACKAGE_DEPTH } from "../import/package.js";
 import type { Issue } from "../schemas/api.js";
 import { createSha256, type IncrementalHash } from "../support/sha256.js";
@@ -13,9 +14,9 @@ const FILE = "File";
 const MAX_PARTS = 1000;
 
 /** One upload's bytes → hash + UTF-8 text → spool; each piece is let go once it is read. */
-function uploadReader(hash: IncrementalHash) {
+function uploadReader(hash: IncrementalHash, chunks: ChunkStoreFactory | undefined) {
   const decoder = new TextDecoder();
-  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH });
+  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH, chunks });
   let bytes = 0;
   return {
     push(piece: Uint8Array) {
@@ -27,6 +28,7 @@ function uploadReader(hash: IncrementalHash) {
       spooler.push(decoder.decode());
       return { spool: spooler.end(), sha256: await hash.hex(), bytes };
     },
+    release: spooler.release,
   };
 }
 
@@ -35,7 +37,10 @@ function uploadReader(hash: IncrementalHash) {
  * arrives and the File part goes straight into the package spool. A body an earlier middleware
  * already read (Idempotency-Key fingerprints the form) is taken from its cache instead.
  */
-export async function readImportForm(req: HonoRequest, opts: { maxBytes: number; sha256?: () => IncrementalHash }): Promise<ImportFormResult> {
+export async function readImportForm(
+  req: HonoRequest,
+  opts: { maxBytes: number; sha256?: () => IncrementalHash; chunks?: ChunkStoreFactory },
+): Promise<ImportFormResult> {
   const newHash = opts.sha256 ?? createSha256;
   // No prototype: a part named "toString" or "__proto__" is just a field.
   const fields: Record<string, string[]> = Object.create(null);
@@ -45,7 +50,7 @@ export async function readImportForm(req: HonoRequest, opts: { maxBytes: number;
   if (cached) {
     for (const [name, value] of (await cached).entries()) {
       if (name === FILE && file === null) {
-        const r = uploadReader(newHash());
+        const r = uploadReader(newHash(), opts.chunks);
         if (typeof value === "string") r.push(new TextEncoder().encode(value));
         else {
           const reader = value.stream().getReader();
@@ -59,13 +64,14 @@ export async function readImportForm(req: HonoRequest, opts: { maxBytes: number;
   const type = req.header("content-type") ?? "";
   if (!/^multipart\/form-data\s*;.*boundary=/i.test(type))
     return { ok: false, status: 400, errors: [issue("invalid_request", "The request must be multipart/form-data with a File part holding the JSON export package.")] };
+  let reading: ReturnType<typeof uploadReader> | null = null;
   try {
     // Bytes an earlier reader kept (a form it could not parse) are read from its copy.
     const source = cache.arrayBuffer ? new Request(req.raw.url, { method: req.method, headers: req.raw.headers, body: await cache.arrayBuffer }) : req.raw;
     for await (const part of parseMultipartRequest(source, { maxFileSize: opts.maxBytes, maxTotalSize: opts.maxBytes, maxParts: MAX_PARTS })) {
       const name = part.name ?? "";
       if (name === FILE && file === null) {
-        const r = uploadReader(newHash());
+        const r = (reading = uploadReader(newHash(), opts.chunks));
         const pieces = part.content;
         for (let i = 0; i < pieces.length; i++) {
           r.push(pieces[i]!);
@@ -75,6 +81,8 @@ export async function readImportForm(req: HonoRequest, opts: { maxBytes: number;
       } else if (!part.isFile) (fields[name] ??= []).push(part.text);
     }
   } catch (e) {
+    reading?.release(); // a refused body's chunks are not read again
+    releaseUpload(file);
     if (!(e instanceof Error)) throw e;
     if (/exceeds maximum allowed size/i.test(e.message))
       return { ok: false, status: 413, errors: [issue("invalid_request", `The upload is larger than ${opts.maxBytes} bytes (MAX_UPLOAD_BYTES).`)] };
