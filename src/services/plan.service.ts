@@ -1,7 +1,7 @@
 import type { Upload } from "../import/package-spool.js";
-import { classifyRow } from "../import/classify.js";
+import { planRowOf } from "../import/classify.js";
 import { ROWS_IN_RESPONSE, createRunRows } from "../import/run-rows.js";
-import { summarizePlan, toPlanRow } from "../import/summaries.js";
+import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
@@ -39,7 +39,7 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   };
   for (const prepared of preparedChunks(scanned.scan, target)) {
     const matches = await lookupMatches(deps, target, prepared);
-    const chunk = prepared.map((r) => toPlanRow(classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile)));
+    const chunk = prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
     rows.add(chunk);
     if (rows.truncated) pendingRows.push(...chunk);
     await record(false);
