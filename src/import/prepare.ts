@@ -93,7 +93,7 @@ const hasIssueFor = (issues: Issue[], fieldKey: string) => {
 };
 
 /** The issue every row of a duplicated identity gets. */
-export const duplicateIdentity = (r: PreparedRow) =>
+export const duplicateIdentity = (r: Pick<PreparedRow, "identity" | "rowIndex">) =>
   issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex });
 
 /** Two records with the same identity: both (all) rows get duplicate_identity_in_file. */
