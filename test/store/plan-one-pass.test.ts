@@ -13,6 +13,8 @@ import { resolveTarget } from "../../src/services/import-context.js";
 import { spoolText, uploadOfText } from "../../src/import/package-spool.js";
 import type { PlanRow } from "../../src/schemas/transfer.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
+import { importRunRows } from "../../src/services/audit.service.js";
+import { planImport } from "../../src/services/plan.service.js";
 
 /**
  * A plan of up to KEEP_PREPARED_UP_TO records is read once and fixes up duplicate identities at
@@ -86,5 +88,41 @@ describe("plan rows in one pass", () => {
     const two = await planRows(deps(), resolved.target, spool.spool, 0);
     expect(one.ok).toBe(false);
     expect(one).toEqual(two);
+  });
+});
+
+describe("plan rows in the log", () => {
+  it("a big plan's slices are stored as v2 tuples, and slices written as v1 objects page the same rows", async () => {
+    const records = Array.from({ length: 10_500 }, (_, i) => ({ Fields: { email: `p${i % 10_400}@example.at`, first_name: i % 997 === 0 ? "far too long a name" : "P", last_name: "L" } }));
+    const planned = await planImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(records)));
+    if (!planned.ok) throw new Error("plan failed");
+    const runId = planned.plan.PlanId;
+    const page = async (run: string) => {
+      const out: unknown[] = [];
+      for (let after: number | null = 0; after !== null; ) {
+        const r = await importRunRows(deps(), { runId: run, after, limit: 4_000 });
+        if (!r.ok) throw new Error("no rows");
+        out.push(...r.page.Items);
+        after = r.page.NextAfter;
+      }
+      return out;
+    };
+    const v2 = await page(runId);
+    expect(v2).toHaveLength(10_500);
+    expect(v2.slice(0, 10_000)).toEqual(planned.plan.Rows);
+    const stored = await store.query({ sql: "SELECT stream_version AS v, schema_version AS s, data FROM events WHERE stream_id = ? AND type = 'ImportRowsRecorded' ORDER BY stream_version", args: [`import-${runId}`] });
+    expect(stored.map((r) => Number(r.s))).toEqual([2, 2]);
+    // The same slices as an older release wrote them, for another run: rows as objects, schema version 1.
+    for (const r of stored) {
+      const { Columns, Rows, ...rest } = JSON.parse(String(r.data)) as { Columns: string[]; Rows: unknown[][] };
+      const v1 = { ...rest, RunId: "old-run", Rows: Rows.map((t) => Object.fromEntries(Columns.map((c, i) => [c, t[i]]))) };
+      await store.write([
+        {
+          sql: "INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at) VALUES (?,?,?,?,?,?,?,?)",
+          args: [`old-${String(r.v)}`, "import-old-run", Number(r.v), "ImportRowsRecorded", 1, JSON.stringify(v1), JSON.stringify({ ...actor, CausationId: null }), "2025-01-01T00:00:00.000Z"],
+        },
+      ]);
+    }
+    expect(JSON.stringify(await page("old-run"))).toBe(JSON.stringify(v2));
   });
 });
