@@ -123,8 +123,10 @@ export async function instancesByIdentity(store: EventStore, entityId: string, f
   return matchesOf(
     await inChunks([...new Set(values)], (list) =>
       store.query({
-        sql: `SELECT ${MATCHES_JSON("k.value")} FROM instance_keys k JOIN instances i ON i.id = k.instance_id
-              WHERE k.entity_id = ? AND k.field_key = ? AND k.value IN (SELECT value FROM json_each(?))`,
+        // CROSS JOIN keeps json_each outside: one primary-key probe per value, without first
+        // building the ephemeral index an IN (subquery) gets (≈ 10 % of the query). Values are unique.
+        sql: `SELECT ${MATCHES_JSON("k.value")} FROM json_each(?3) j CROSS JOIN instance_keys k ON k.entity_id = ?1 AND k.field_key = ?2 AND k.value = j.value
+              JOIN instances i ON i.id = k.instance_id`,
         args: [entityId, fieldKey, list],
       }),
     ),
