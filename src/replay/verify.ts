@@ -239,7 +239,7 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
 function impliedClaims(values: unknown, fieldsByEntity: Map<string, string[]>): string {
   if (values === null || values === undefined) return "";
   const text = String(values);
-  const out: string[] = [];
+  let out = "";
   for (let start = 0; start <= text.length; ) {
     let end = text.indexOf("\x1e", start);
     if (end < 0) end = text.length;
@@ -260,17 +260,25 @@ function impliedClaims(values: unknown, fieldsByEntity: Map<string, string[]>): 
       if (to > from) {
         const value = identityValue(text.slice(from, to));
         if (value === undefined) return "\0";
-        if (value !== null) out.push(entity, "\x1f", fields[j]!, "\x1f", value, "\x1f", id, "\x1e");
+        if (value !== null) out += `${entity}\x1f${fields[j]!}\x1f${value}\x1f${id}\x1e`;
       }
       from = to + 1;
     }
     start = end + 1;
   }
-  return out.join("");
+  return out;
 }
+
+/**
+ * A JSON string of printable ASCII without escapes, upper case letters or spaces at either end:
+ * normalizeIdentity returns its content unchanged (nothing to trim, NFC and lower case change no
+ * such character), and most identity values (e-mail addresses) are such strings.
+ */
+const NORMALIZED = /^"[!#-@[\]-~](?:[ !#-@[\]-~]*[!#-@[\]-~])?"$/;
 
 /** normalizeIdentity of a JSON value (undefined: not JSON). A string without escapes is its own content. */
 function identityValue(json: string): string | null | undefined {
+  if (NORMALIZED.test(json)) return json.slice(1, -1);
   if (json.charCodeAt(0) === 34 && !json.includes("\\")) return normalizeIdentity(json.slice(1, -1));
   try {
     return normalizeIdentity(JSON.parse(json));
