@@ -182,17 +182,20 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
 
   const pages: ReturnType<typeof readPage>[] = [];
   let stopped = false;
-  // Settled pages may be left unread when a difference ends the check early.
-  const track = (page: ReturnType<typeof readPage>) => (page.catch(() => undefined), page);
+  const settled = new Set<number>();
+  // Marks a page read; settled pages may be left unread when a difference ends the check early.
+  const track = (k: number, page: ReturnType<typeof readPage>) => (page.then(() => settled.add(k), () => settled.add(k)), page);
   let assigned = 0; // pages below this one are being read (by either thread)
   let hashed = 0;
   let onReader = 0;
-  // The other thread takes the next page while it has fewer than two and the page is near.
+  // The other thread takes the next page while it has fewer than three and the page is near.
   const feed = () => {
-    while (reader?.ready && onReader < 2 && assigned < ranges.length && assigned < hashed + LOOKAHEAD) {
+    while (reader?.ready && onReader < 3 && assigned < ranges.length && assigned < hashed + LOOKAHEAD) {
       const range = ranges[assigned]!;
       onReader++;
-      pages[assigned++] = track(
+      const k = assigned++;
+      pages[k] = track(
+        k,
         readPage(reader.query, range)
           // A failed thread's page is read here.
           .catch((err) => (stopped ? Promise.reject(err) : readPage(q, range)))
@@ -209,13 +212,16 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   try {
     while (hashed < ranges.length) {
       feed();
-      // This thread reads the next page not taken (its SQL runs before the awaits below).
-      if (assigned === hashed || (reader && assigned < ranges.length && assigned < hashed + LOOKAHEAD)) {
-        pages[assigned] = track(readPage(q, ranges[assigned]!));
+      // This thread reads the next page not taken when it needs it now, or when the page it
+      // needs is still being read (its SQL runs before the awaits below). The other thread
+      // reads the rest: this one also checks and hashes every page.
+      if (assigned === hashed || (reader && !settled.has(hashed) && assigned < ranges.length && assigned < hashed + LOOKAHEAD)) {
+        pages[assigned] = track(assigned, readPage(q, ranges[assigned]!));
         assigned++;
       }
       const { row, held } = await pages[hashed]!;
       delete pages[hashed];
+      settled.delete(hashed);
       hashed++;
       const n = Number(row?.n ?? 0);
       if (Number(row?.ok ?? 0) !== n) return null;
