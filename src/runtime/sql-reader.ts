@@ -15,6 +15,8 @@ import { BUSY_TIMEOUT_MS } from "./open-database.js";
  */
 export function startSqlReader(url: string): SqlReader {
   const worker = new Worker(new URL("./sql-reader-worker.mjs", import.meta.url), {
+    // Plain JavaScript: no need for the parent's flags (`--import tsx` alone made it start ~200 ms later).
+    execArgv: [],
     workerData: { url, busyTimeoutMs: BUSY_TIMEOUT_MS, pragmas: { cache_size: EMBEDDED_PRAGMAS.cache_size, mmap_size: EMBEDDED_PRAGMAS.mmap_size } },
   });
   const pending = new Map<number, { resolve: (rows: Row[]) => void; reject: (err: Error) => void }>();
