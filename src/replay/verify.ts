@@ -89,6 +89,7 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl, r
  * still gets a fair share, big enough that statements are few.
  */
 const VERIFY_PAGE = 5000;
+const utf8 = new TextDecoder();
 /** Pages read ahead of the one being hashed, by this thread and a reader together. */
 const LOOKAHEAD = 6;
 
@@ -160,7 +161,8 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
           FROM instances l LEFT JOIN events e1 ON e1.stream_id = 'instance-' || l.id AND e1.stream_version = 1
           ${where} ORDER BY l.id)`;
   const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
-  const keysPage = (where: string) => `SELECT group_concat(${rowText(keyColumns, "k")}, x'1e') AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
+  // As bytes: they are hashed as they are (and moved, not copied, from the other thread).
+  const keysPage = (where: string) => `SELECT ${pageText(rowText(keyColumns, "k"))} AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
 
   // Pages of pageRows instance ids, bounds read up front so that any page can be read first.
   // (Stepping over the primary key costs a few ms; a row_number() window over it cost ~75.)
@@ -225,10 +227,10 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
       hashed++;
       const n = Number(row?.n ?? 0);
       if (Number(row?.ok ?? 0) !== n) return null;
-      const heldText = held?.held === null || held?.held === undefined ? null : String(held.held);
+      const heldText = held?.held === null || held?.held === undefined ? null : held.held instanceof ArrayBuffer ? utf8.decode(held.held) : String(held.held);
       if (impliedClaims(row?.claims, fieldsByEntity) !== (heldText === null ? "" : `${heldText}\x1e`)) return null;
       events += Number(row?.events ?? 0);
-      await Promise.all([instances.add(row?.body, n), keys.add(heldText, Number(held?.n ?? 0))]);
+      await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
     }
   } finally {
     stopped = true;
