@@ -190,9 +190,9 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   let assigned = 0; // pages below this one are being read (by either thread)
   let hashed = 0;
   let onReader = 0;
-  // The other thread takes the next page while it has fewer than three and the page is near.
+  // The other thread takes the next page while it has fewer than two and the page is near.
   const feed = () => {
-    while (reader?.ready && onReader < 3 && assigned < ranges.length && assigned < hashed + LOOKAHEAD) {
+    while (reader?.ready && onReader < 2 && assigned < ranges.length && assigned < hashed + LOOKAHEAD) {
       const range = ranges[assigned]!;
       onReader++;
       const k = assigned++;
@@ -208,18 +208,27 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
       );
     }
   };
+  // Statements on this thread finish in microtasks: without a turn of the event loop the other
+  // thread's messages (ready, pages read) would wait until this thread blocks on one of them.
+  const turn = async () => {
+    if (!reader) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    feed();
+  };
   const instances = new StreamHasher();
   const keys = new StreamHasher();
   let events = 0;
   try {
     while (hashed < ranges.length) {
-      feed();
-      // This thread reads the next page not taken when it needs it now, or when the page it
-      // needs is still being read (its SQL runs before the awaits below). The other thread
-      // reads the rest: this one also checks and hashes every page.
-      if (assigned === hashed || (reader && !settled.has(hashed) && assigned < ranges.length && assigned < hashed + LOOKAHEAD)) {
-        pages[assigned] = track(assigned, readPage(q, ranges[assigned]!));
-        assigned++;
+      await turn();
+      // This thread reads pages while the one it must hash next is not read yet (by either
+      // thread), up to LOOKAHEAD pages ahead; the other thread reads the rest. This one also
+      // checks and hashes every page, so it should read fewer.
+      while (assigned < ranges.length && (assigned === hashed || (reader && !settled.has(hashed) && assigned < hashed + LOOKAHEAD))) {
+        const k = assigned++;
+        pages[k] = track(k, readPage(q, ranges[k]!));
+        await pages[k]!.catch(() => undefined);
+        await turn();
       }
       const { row, held } = await pages[hashed]!;
       delete pages[hashed];
