@@ -1,15 +1,8 @@
 import { PROJECTION_TABLES } from "../projections/project.js";
-import type { Row } from "@libsql/client";
 import type { EventStore, Stmt } from "../store/event-store.js";
 import { CHECKSUM_ORDER, tableChecksum, tableColumns } from "./checksum.js";
-import { dropReplayTables, projectionDdl, rebuildProjections, replayName, swapIn, type ProjectionDdl } from "./rebuild.js";
+import { dropReplayTables, projectionDdl, rebuildProjections, replayName, swapIn } from "./rebuild.js";
 import { verifyProjections } from "./verify.js";
-
-/**
- * A second connection to the same database on another thread (src/runtime/sql-reader.ts): the
- * in-place check reads about half of its pages through it. `ready` is false until it can answer.
- */
-export type SqlReader = { ready: boolean; query: (stmt: Stmt) => Promise<Row[]>; close(): Promise<void> };
 
 export type ProjectionReport = { Projection: string; LiveRows: number; RebuiltRows: number; LiveChecksum: string; RebuiltChecksum: string; Equal: boolean };
 export type ReplayReport = {
@@ -29,26 +22,13 @@ export type ReplayReport = {
  * is rebuilt into fresh `replay_*` tables with the projection code the live commits use
  * (rebuild.ts) and the checksums of both copies are compared. With `swap` (always a rebuild), a
  * verified rebuild replaces the live tables in one atomic batch. `rebuild` forces the rebuild.
- * `reader` starts a second connection for the in-place check (null where there is none).
  */
-export async function replayProjections(
-  store: EventStore,
-  opts: { swap?: boolean; rebuild?: boolean; now?: () => number; reader?: () => SqlReader | null } = {},
-): Promise<ReplayReport> {
+export async function replayProjections(store: EventStore, opts: { swap?: boolean; rebuild?: boolean; now?: () => number } = {}): Promise<ReplayReport> {
   const now = opts.now ?? (() => performance.now());
   const started = now();
+  const ddl = await projectionDdl(store);
   // A swap needs the rebuilt tables; otherwise the live ones are verified in place when they can be.
-  const inPlace = !opts.swap && !opts.rebuild;
-  // Started first: its thread starts while this one reads the small projections.
-  const reader = inPlace ? (opts.reader?.() ?? null) : null;
-  let ddl: ProjectionDdl;
-  let verified: Awaited<ReturnType<typeof verifyProjections>> = null;
-  try {
-    ddl = await projectionDdl(store);
-    if (inPlace) verified = await verifyProjections(store, ddl, reader);
-  } finally {
-    await reader?.close();
-  }
+  const verified = opts.swap || opts.rebuild ? null : await verifyProjections(store, ddl);
   if (verified) return report(verified.events, verified.last, verified.projections, false, now() - started);
 
   const { events, last } = await rebuildProjections(store, ddl);

@@ -3,10 +3,10 @@ import { upcast } from "../../events/upcast.js";
 import { normalizeIdentity } from "../domain/keys.js";
 import { projectEvents } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
-import { CHECKSUM_ORDER, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Query } from "./checksum.js";
+import { CHECKSUM_ORDER, CHECKSUM_PAGE, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Query } from "./checksum.js";
 import { identityFieldIntroduced, renameDdl, replayName, type ProjectionDdl } from "./rebuild.js";
 import { RUN_EVENT_TYPES, runEventRows } from "./run-rows.js";
-import type { ProjectionReport, SqlReader } from "./replay.js";
+import type { ProjectionReport } from "./replay.js";
 
 type Checksum = { rows: number; checksum: string };
 
@@ -25,7 +25,7 @@ type Checksum = { rows: number; checksum: string };
  * two instances with one identity value, event versions it does not know) or any mismatch returns
  * null: the caller then rebuilds everything, which also reports what differs.
  */
-export async function verifyProjections(store: EventStore, ddl: ProjectionDdl, reader: SqlReader | null = null, pageRows = VERIFY_PAGE): Promise<{ events: number; last: number; projections: ProjectionReport[] } | null> {
+export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): Promise<{ events: number; last: number; projections: ProjectionReport[] } | null> {
   const q: Query = (s) => store.query(s);
   const [log] = await q("SELECT max(position) AS last FROM events");
   const types = new Map((await q("SELECT type, count(*) AS n FROM events GROUP BY type")).map((r) => [String(r.type), Number(r.n)]));
@@ -52,7 +52,7 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl, r
   stmts.push(...(await runEventRows(q, replayName)));
 
   const instanceEvents = ["InstanceCreated", "InstanceUpdated", "InstanceDeleted"].reduce((n, t) => n + (types.get(t) ?? 0), 0);
-  const checked = await verifyInstancesAndKeys(q, identity, instanceEvents, reader, pageRows);
+  const checked = await verifyInstancesAndKeys(q, identity, instanceEvents);
   if (!checked) return null;
 
   const small = ["entity_definitions", "profiles", "import_runs"] as const;
@@ -84,15 +84,7 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl, r
   }
 }
 
-/**
- * Instances per page of the in-place check: small enough that a second thread that starts late
- * still gets a fair share, big enough that statements are few.
- */
-const VERIFY_PAGE = 5000;
 const utf8 = new TextDecoder();
-/** Pages read ahead of the one being hashed, by this thread and a reader together. */
-const LOOKAHEAD = 6;
-
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** The patch an instance event applies, as projectEvents builds it (Fields, Changes, or {}). */
 const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb_extract(${e}.data, '$.Fields') WHEN 'InstanceUpdated' THEN jsonb_extract(${e}.data, '$.Changes') ELSE '{}' END`;
@@ -101,12 +93,8 @@ const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb
  * Checks the live instances against their streams and the live identity index against the
  * claims those instances imply, one range of instance ids at a time, hashing both tables as
  * tableChecksum does. Null when anything differs or is not covered by these checks.
- *
- * The pages are read-only and independent: with a `reader` (a second connection on another
- * thread) it reads some of them while this thread reads others, at most LOOKAHEAD pages ahead of
- * the one being hashed, so memory stays bounded. Results are checked and hashed in page order.
  */
-async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string>>, instanceEvents: number, reader: SqlReader | null, pageRows: number): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
+async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string>>, instanceEvents: number): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
   const entities = [...identity].map(([entity, fields]) => ({ entity, fields: [...fields].sort() }));
   if (entities.some((e) => e.fields.some((f) => !/^[A-Za-z0-9_]+$/.test(f)))) return null; // field keys go into JSON paths
   const keyColumns = await tableColumns(q, "instance_keys");
@@ -151,98 +139,36 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   // are valid JSON, so they cannot be a cut-short prefix of the event's) and it has its times.
   const single = `valid AND ty = 'InstanceCreated' AND sv IN (1, 2) AND instr(d, p) = 1 AND created_at = at AND updated_at = at AND deleted = 0`;
 
-  const instancesPage = (where: string) => `
-    SELECT ${pageText(`concat(p, x'1f', ${shape.rest((c) => `"${c.name}"`)})`)} AS body, count(*) AS n, sum(version) AS events,
+  const instancesPage = (after: boolean) => `
+    SELECT ${pageText(`concat(p, x'1f', ${shape.rest((c) => `"${c.name}"`)})`)} AS body, count(*) AS n, max(id) AS last, sum(version) AS events,
       sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, group_concat(claims, x'1e') AS claims
     FROM (SELECT l.id, l.version, l.entity_id, l.created_at, l.updated_at, l.deleted, ${shape.prefix} AS p,
             e1.type AS ty, e1.schema_version AS sv, e1.data AS d, e1.recorded_at AS at, json_valid(l.fields) AS valid,
             CASE WHEN l.version = 2 THEN coalesce(${twice}, 0) WHEN l.version <> 1 THEN coalesce(${folded}, 0) END AS ok
             , ${identityValues} AS claims
           FROM instances l LEFT JOIN events e1 ON e1.stream_id = 'instance-' || l.id AND e1.stream_version = 1
-          ${where} ORDER BY l.id)`;
+          ${after ? "WHERE l.id > ?" : ""} ORDER BY l.id LIMIT ${CHECKSUM_PAGE})`;
   const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
-  // As bytes: they are hashed as they are (and moved, not copied, from the other thread).
+  // As bytes, as tableChecksum reads them: hashed as they are, decoded once for the comparison.
   const keysPage = (where: string) => `SELECT ${pageText(rowText(keyColumns, "k"))} AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
 
-  // Pages of pageRows instance ids, bounds read up front so that any page can be read first.
-  // (Stepping over the primary key costs a few ms; a row_number() window over it cost ~75.)
-  const bounds: string[] = [];
-  for (let after: string | null = null; ; ) {
-    const where = rangeWhere("id", { after, upTo: null });
-    const [row] = await q({ sql: `SELECT id FROM instances ${where.sql} ORDER BY id LIMIT 1 OFFSET ?`, args: [...where.args, pageRows - 1] });
-    if (!row) break;
-    bounds.push((after = String(row.id)));
-  }
-  const ranges = [...bounds, null].map((upTo, i) => ({ after: i === 0 ? null : bounds[i - 1]!, upTo }));
-  const readPage = async (query: Query, range: { after: string | null; upTo: string | null }) => {
-    const l = rangeWhere("l.id", range);
-    const k = rangeWhere("k.instance_id", range);
-    const [row] = await query({ sql: instancesPage(l.sql), args: l.args });
-    const [held] = await query({ sql: keysPage(k.sql), args: k.args });
-    return { row, held };
-  };
-
-  const pages: ReturnType<typeof readPage>[] = [];
-  let stopped = false;
-  const settled = new Set<number>();
-  // Marks a page read; settled pages may be left unread when a difference ends the check early.
-  const track = (k: number, page: ReturnType<typeof readPage>) => (page.then(() => settled.add(k), () => settled.add(k)), page);
-  let assigned = 0; // pages below this one are being read (by either thread)
-  let hashed = 0;
-  let onReader = 0;
-  // The other thread takes the next page while it has fewer than two and the page is near.
-  const feed = () => {
-    while (reader?.ready && onReader < 2 && assigned < ranges.length && assigned < hashed + LOOKAHEAD) {
-      const range = ranges[assigned]!;
-      onReader++;
-      const k = assigned++;
-      pages[k] = track(
-        k,
-        readPage(reader.query, range)
-          // A failed thread's page is read here.
-          .catch((err) => (stopped ? Promise.reject(err) : readPage(q, range)))
-          .finally(() => {
-            onReader--;
-            if (!stopped) feed();
-          }),
-      );
-    }
-  };
-  // Statements on this thread finish in microtasks: without a turn of the event loop the other
-  // thread's messages (ready, pages read) would wait until this thread blocks on one of them.
-  const turn = async () => {
-    if (!reader) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    feed();
-  };
   const instances = new StreamHasher();
   const keys = new StreamHasher();
   let events = 0;
-  try {
-    while (hashed < ranges.length) {
-      await turn();
-      // This thread reads pages while the one it must hash next is not read yet (by either
-      // thread), up to LOOKAHEAD pages ahead; the other thread reads the rest. This one also
-      // checks and hashes every page, so it should read fewer.
-      while (assigned < ranges.length && (assigned === hashed || (reader && !settled.has(hashed) && assigned < hashed + LOOKAHEAD))) {
-        const k = assigned++;
-        pages[k] = track(k, readPage(q, ranges[k]!));
-        await pages[k]!.catch(() => undefined);
-        await turn();
-      }
-      const { row, held } = await pages[hashed]!;
-      delete pages[hashed];
-      settled.delete(hashed);
-      hashed++;
-      const n = Number(row?.n ?? 0);
-      if (Number(row?.ok ?? 0) !== n) return null;
-      const heldText = held?.held === null || held?.held === undefined ? null : held.held instanceof ArrayBuffer ? utf8.decode(held.held) : String(held.held);
-      if (impliedClaims(row?.claims, fieldsByEntity) !== (heldText === null ? "" : `${heldText}\x1e`)) return null;
-      events += Number(row?.events ?? 0);
-      await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
-    }
-  } finally {
-    stopped = true;
+  for (let after: string | null = null; ; ) {
+    const [row] = await q(after === null ? instancesPage(false) : { sql: instancesPage(true), args: [after] });
+    const n = Number(row?.n ?? 0);
+    const last = n < CHECKSUM_PAGE ? null : String(row!.last);
+    // The identity index rows of the same instance ids (to the end after the last page).
+    const range = rangeWhere("k.instance_id", { after, upTo: last });
+    const [held] = await q({ sql: keysPage(range.sql), args: range.args });
+    if (Number(row?.ok ?? 0) !== n) return null;
+    const heldText = held?.held === null || held?.held === undefined ? null : held.held instanceof ArrayBuffer ? utf8.decode(held.held) : String(held.held);
+    if (impliedClaims(row?.claims, fieldsByEntity) !== (heldText === null ? "" : `${heldText}\x1e`)) return null;
+    events += Number(row?.events ?? 0);
+    await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
+    if (last === null) break;
+    after = last;
   }
   // Every instance event belongs to exactly one verified row: none is left over.
   if (events !== instanceEvents) return null;

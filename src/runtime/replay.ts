@@ -2,7 +2,6 @@ import { ConfigError, readConfig } from "../config.js";
 import { replayProjections } from "../replay/replay.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { openDatabase } from "./open-database.js";
-import { replayReaderFor } from "./sql-reader.js";
 
 /**
  * `npm run replay [-- --swap]`: rebuilds every projection from the log, verifies it against the
@@ -14,7 +13,7 @@ async function main() {
   const config = readConfig(process.env);
   const store = createLibsqlEventStore(await openDatabase(config.libsqlUrl, config.libsqlAuthToken));
   try {
-    const report = await replayProjections(store, { swap: args.has("--swap"), reader: replayReaderFor(config.libsqlUrl) });
+    const report = await replayProjections(store, { swap: args.has("--swap") });
     if (args.has("--json")) console.log(JSON.stringify(report, null, 2));
     else {
       console.log(`Replayed ${report.Events} events (up to position ${report.LastPosition}) in ${report.DurationMs} ms: ${report.EventsPerSecond} events/s`);

@@ -8,7 +8,6 @@ import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
 import { openDatabase } from "./open-database.js";
-import { replayReaderFor } from "./sql-reader.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
 const nodeSha256 = (): IncrementalHash => {
@@ -49,7 +48,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger):
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, replayReader: replayReaderFor(config.libsqlUrl) },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256 },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

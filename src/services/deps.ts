@@ -8,8 +8,6 @@ export type Deps = {
   newId: () => string;
   /** An incremental SHA-256 for uploads; runtimes with a native one (node:crypto) inject it. */
   sha256Stream?: () => import("../support/sha256.js").IncrementalHash;
-  /** A second database connection on another thread for the replay's in-place check (embedded files on Node). */
-  replayReader?: () => import("../replay/replay.js").SqlReader | null;
 };
 
 /** Who is acting, carried into every event's metadata. */

@@ -22,4 +22,4 @@ export const importRunRows: AppRouteHandler<typeof routes.importRunRows> = async
 };
 
 export const replay: AppRouteHandler<typeof routes.replay> = async (c) =>
-  ok(await replayProjections(c.get("deps").store, { swap: c.req.valid("query").swap === "true", reader: c.get("deps").replayReader }));
+  ok(await replayProjections(c.get("deps").store, { swap: c.req.valid("query").swap === "true" }));
