@@ -1,7 +1,7 @@
 import type { Upload } from "../import/package-spool.js";
 import { planRowOf } from "../import/classify.js";
-import { parseChunk, RECORDS_PER_CHUNK, type PackageSpool } from "../import/package-spool.js";
-import { createFieldResolver, duplicateIdentity, prepareRow } from "../import/prepare.js";
+import { RECORDS_PER_CHUNK, type PackageSpool } from "../import/package-spool.js";
+import { duplicateIdentity, type PreparedRow } from "../import/prepare.js";
 import { Action, PlanRowStatus } from "../schemas/enums.js";
 import { ROWS_IN_RESPONSE, createRunRows } from "../import/run-rows.js";
 import { summarizePlan } from "../import/summaries.js";
@@ -9,7 +9,7 @@ import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js"
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupMatches, planProfile, resolveTarget } from "./import-context.js";
-import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, scanPackage } from "./package-rows.js";
+import { checkSpool, duplicateFinder, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
 import type { ImportTarget } from "./import-context.js";
 import { rowsEvent, rowsUrl } from "./run-rows-events.js";
 
@@ -91,7 +91,7 @@ type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> }
  * Bigger files take two passes, the second streaming, so memory stays bounded by the spooled text.
  */
 export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
-  const decide = async (prepared: ReturnType<typeof prepareRow>[]) => {
+  const decide = async (prepared: PreparedRow[]) => {
     const matches = await lookupMatches(deps, target, prepared);
     return prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
   };
@@ -107,27 +107,19 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
     };
   }
 
-  const resolve = createFieldResolver(target.definition, target.profile);
   const chunks: PlanRow[][] = [];
-  const firstRow = new Map<string, number>();
-  const duplicates = new Set<number>();
+  const finder = duplicateFinder();
   // How many errors each row had from preparing it: a duplicate keeps those, not the decision's.
   const ownErrors = new Uint32Array(spool.recordCount + 1);
-  const texts = spool.recordChunks ?? [];
-  for (let c = 0; c < texts.length; c++) {
-    const parsed = parseChunk(spool, c);
-    if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
-    const base = c * RECORDS_PER_CHUNK;
-    const prepared = parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
-    for (const r of prepared) {
-      if (r.identity === null) continue;
-      ownErrors[r.rowIndex] = r.errors.length;
-      const first = firstRow.get(r.identity);
-      if (first === undefined) firstRow.set(r.identity, r.rowIndex);
-      else duplicates.add(first).add(r.rowIndex);
+  for (const chunk of preparedFromSpool(spool, target)) {
+    if (!chunk.ok) return chunk;
+    for (const r of chunk.rows) {
+      if (r.identity !== null) ownErrors[r.rowIndex] = r.errors.length;
+      finder.see(r);
     }
-    chunks.push(await decide(prepared));
+    chunks.push(await decide(chunk.rows));
   }
+  const duplicates = finder.duplicates;
   for (const rowIndex of duplicates) {
     const row = chunks[Math.floor((rowIndex - 1) / RECORDS_PER_CHUNK)]![(rowIndex - 1) % RECORDS_PER_CHUNK]!;
     row.Errors.length = ownErrors[rowIndex]!;
