@@ -83,7 +83,10 @@ function checkSummary(summary: Record<string, number> | undefined, expected: Rec
   return wrong.length ? `unexpected ${wrong.map(([k, v]) => `${k}=${summary[k]} (expected ${v})`).join(", ")}` : "ok";
 }
 
-const failure = (reply: Reply): PhaseResult => ({ ok: false, ms: reply.ms, reason: `HTTP ${reply.status}: ${reply.head.slice(0, 400)}` });
+const failure = (reply: Reply, server: BenchServer): PhaseResult => {
+  const log = server.stderrTail().trim();
+  return { ok: false, ms: reply.ms, reason: `HTTP ${reply.status}: ${reply.head.slice(0, 400)}${log ? ` — server stderr: ${log.slice(-800)}` : ""}` };
+};
 
 /** Creates the candidate definition and the by_email profile. */
 export async function setup(server: BenchServer): Promise<void> {
@@ -125,14 +128,14 @@ export async function runPhase(name: PhaseName, ctx: PhaseContext): Promise<Phas
 const PHASES: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
   async seed({ server, plan, seedFile, timeoutMs }) {
     const reply = await upload(server, "apply", seedFile, plan.existing, timeoutMs);
-    if (reply.status !== 200) return failure(reply);
+    if (reply.status !== 200) return failure(reply, server);
     const summary = summaryOf(reply.head);
     return done(reply.ms, plan.existing, checkSummary(summary, { AppliedRows: plan.existing, CreateRows: plan.existing }), summary);
   },
 
   async plan({ server, plan, packageFile, timeoutMs }) {
     const reply = await upload(server, "plan", packageFile, plan.size, timeoutMs);
-    if (reply.status !== 200) return failure(reply);
+    if (reply.status !== 200) return failure(reply, server);
     const c = plan.counts;
     const summary = summaryOf(reply.head);
     const check = checkSummary(summary, { TotalRows: plan.size, ErrorRows: c.error, CreateRows: c.new + c.error, UpdateRows: c.changed, SkipRows: c.unchanged });
@@ -141,7 +144,7 @@ const PHASES: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
 
   async apply({ server, plan, packageFile, timeoutMs }) {
     const reply = await upload(server, "apply", packageFile, plan.size, timeoutMs);
-    if (reply.status !== 200) return failure(reply);
+    if (reply.status !== 200) return failure(reply, server);
     const c = plan.counts;
     const summary = summaryOf(reply.head);
     const check = checkSummary(summary, { SelectedRows: plan.size, AppliedRows: plan.size - c.error, FailedRows: c.error, UpdateRows: c.changed, SkipRows: c.unchanged });
@@ -150,7 +153,7 @@ const PHASES: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
 
   async reapply({ server, plan, packageFile, timeoutMs }) {
     const reply = await upload(server, "apply", packageFile, plan.size, timeoutMs);
-    if (reply.status !== 200) return failure(reply);
+    if (reply.status !== 200) return failure(reply, server);
     const c = plan.counts;
     const summary = summaryOf(reply.head);
     const check = checkSummary(summary, { AppliedRows: plan.size - c.error, FailedRows: c.error, UpdateRows: 0, SkipRows: plan.size - c.error });
@@ -164,7 +167,7 @@ const PHASES: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
       body: JSON.stringify({ ProfileId: PROFILE_KEY }),
       timeoutMs,
     });
-    if (reply.status !== 200) return failure(reply);
+    if (reply.status !== 200) return failure(reply, server);
     // One record per line after the head line; the closing "]}" ends with the last newline.
     const records = Math.max(0, reply.newlines - 1);
     const expected = plan.existing + plan.counts.new;
@@ -173,7 +176,7 @@ const PHASES: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
 
   async replay({ server, timeoutMs }) {
     const reply = await send(`${server.url}/api/admin/replay`, { method: "POST", headers: auth(server), timeoutMs });
-    if (reply.status !== 200) return failure(reply);
+    if (reply.status !== 200) return failure(reply, server);
     const report = JSON.parse(reply.head).Data as { Events: number; Equal: boolean; EventsPerSecond: number };
     return done(reply.ms, report.Events, report.Equal ? "ok" : "replay reports a difference (Equal: false)", { ServerEventsPerSecond: report.EventsPerSecond });
   },

@@ -25,6 +25,8 @@ export type BenchServer = {
   token: string;
   /** Why the server died (exit code or signal and the tail of stderr); null while it runs. */
   exitReason(): string | null;
+  /** The last lines the server wrote to stderr (its error log), for a failed request's reason. */
+  stderrTail(): string;
   /** Starts a phase: later VmRSS samples count towards `name`'s peak. */
   phase(name: string): void;
   /** Peak VmRSS (MiB) seen per phase so far. */
@@ -107,6 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<BenchServer> {
     url,
     token: BENCH_TOKEN,
     exitReason: () => exit,
+    stderrTail: () => stderr,
     phase(name) {
       sample();
       current = name;

@@ -11,6 +11,7 @@ import { ImportPlannedV1 } from "./import-planned.v1.js";
 import { ImportAppliedV1 } from "./import-applied.v1.js";
 import { HokifyImportRanV1 } from "./hokify-import-ran.v1.js";
 import { ImportRowsRecordedV1 } from "./import-rows-recorded.v1.js";
+import { ImportRowsRecordedV2 } from "./import-rows-recorded.v2.js";
 
 /**
  * Every event type with the schema of each version it was ever written in, and the current
@@ -27,7 +28,7 @@ export const eventCatalog = {
   ImportPlanned: { current: 1, versions: { 1: ImportPlannedV1 } },
   ImportApplied: { current: 1, versions: { 1: ImportAppliedV1 } },
   HokifyImportRan: { current: 1, versions: { 1: HokifyImportRanV1 } },
-  ImportRowsRecorded: { current: 1, versions: { 1: ImportRowsRecordedV1 } },
+  ImportRowsRecorded: { current: 2, versions: { 1: ImportRowsRecordedV1, 2: ImportRowsRecordedV2 } },
 } as const;
 
 export type EventType = keyof typeof eventCatalog;
@@ -44,7 +45,7 @@ export const DomainEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ImportPlanned"), data: ImportPlannedV1 }),
   z.object({ type: z.literal("ImportApplied"), data: ImportAppliedV1 }),
   z.object({ type: z.literal("HokifyImportRan"), data: HokifyImportRanV1 }),
-  z.object({ type: z.literal("ImportRowsRecorded"), data: ImportRowsRecordedV1 }),
+  z.object({ type: z.literal("ImportRowsRecorded"), data: ImportRowsRecordedV2 }),
 ]);
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;

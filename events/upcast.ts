@@ -1,4 +1,5 @@
 import { eventCatalog, type DomainEvent, type EventType } from "./catalog.js";
+import { rowTuples } from "./import-rows-recorded.v2.js";
 
 type Upcaster = (data: unknown) => unknown;
 
@@ -6,6 +7,13 @@ type Upcaster = (data: unknown) => unknown;
 const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
   // v1 instances were created before runs were linked: no run is known.
   InstanceCreated: { 1: (data) => ({ RunId: null, ...(data as object) }) },
+  // v1 slices held the rows as objects; v2 holds them as tuples of Columns.
+  ImportRowsRecorded: {
+    1: (data) => {
+      const { Rows, ...rest } = data as { Rows: Record<string, unknown>[] };
+      return { ...rest, ...rowTuples(Rows) };
+    },
+  },
 };
 
 export class UnknownEventError extends Error {}

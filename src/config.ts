@@ -51,6 +51,9 @@ export function readConfig(env: Env) {
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,
     maxUploadBytes: int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+    // Uploads beyond this many characters of records wait for the second pass in a temp file.
+    spoolDir: env.SPOOL_DIR || null,
+    spoolMemoryBytes: int("SPOOL_MEMORY_BYTES", 64 * 1024 * 1024),
     hokify: {
       baseUrl: env.HOKIFY_BASE_URL || null,
       mandator: env.HOKIFY_MANDATOR || null,

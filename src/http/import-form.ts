@@ -1,6 +1,7 @@
-import { MultipartParseError, parseMultipartRequest } from "@remix-run/multipart-parser";
+import { decodeField, defaultIsFile, make as makeParser, type MultipartError } from "multipasta";
 import type { HonoRequest } from "hono";
 import { issue } from "../domain/issues.js";
+import type { ChunkStoreFactory } from "../import/chunk-store.js";
 import { createPackageSpooler, type Upload } from "../import/package-spool.js";
 import { MAX_PACKAGE_DEPTH } from "../import/package.js";
 import type { Issue } from "../schemas/api.js";
@@ -13,9 +14,9 @@ const FILE = "File";
 const MAX_PARTS = 1000;
 
 /** One upload's bytes → hash + UTF-8 text → spool; each piece is let go once it is read. */
-function uploadReader(hash: IncrementalHash) {
+function uploadReader(hash: IncrementalHash, chunks: ChunkStoreFactory | undefined) {
   const decoder = new TextDecoder();
-  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH });
+  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH, chunks });
   let bytes = 0;
   return {
     push(piece: Uint8Array) {
@@ -27,62 +28,88 @@ function uploadReader(hash: IncrementalHash) {
       spooler.push(decoder.decode());
       return { spool: spooler.end(), sha256: await hash.hex(), bytes };
     },
+    release: spooler.release,
   };
 }
 
+type UploadReader = ReturnType<typeof uploadReader>;
+type FormOptions = { maxBytes: number; sha256?: () => IncrementalHash; chunks?: ChunkStoreFactory };
+type BodyCache = { formData?: Promise<FormData>; arrayBuffer?: Promise<ArrayBuffer> };
+
 /**
  * Reads a plan/apply form without buffering the upload: the multipart body is parsed as it
- * arrives and the File part goes straight into the package spool. A body an earlier middleware
- * already read (Idempotency-Key fingerprints the form) is taken from its cache instead.
+ * arrives and each piece of the File part goes straight into the hash and the package spool. A
+ * body an earlier middleware already read (Idempotency-Key fingerprints the form) is taken from
+ * its cache instead.
  */
-export async function readImportForm(req: HonoRequest, opts: { maxBytes: number; sha256?: () => IncrementalHash }): Promise<ImportFormResult> {
-  const newHash = opts.sha256 ?? createSha256;
-  // No prototype: a part named "toString" or "__proto__" is just a field.
-  const fields: Record<string, string[]> = Object.create(null);
-  let file: Upload | null = null;
-  const cache = (req as unknown as { bodyCache: { formData?: Promise<FormData>; arrayBuffer?: Promise<ArrayBuffer> } }).bodyCache;
-  const cached = cache.formData;
-  if (cached) {
-    for (const [name, value] of (await cached).entries()) {
-      if (name === FILE && file === null) {
-        const r = uploadReader(newHash());
-        if (typeof value === "string") r.push(new TextEncoder().encode(value));
-        else {
-          const reader = value.stream().getReader();
-          for (let next = await reader.read(); !next.done; next = await reader.read()) r.push(next.value);
-        }
-        file = await r.end();
-      } else if (typeof value === "string") (fields[name] ??= []).push(value);
-    }
-    return { ok: true, form: { fields, file } };
-  }
+export async function readImportForm(req: HonoRequest, opts: FormOptions): Promise<ImportFormResult> {
+  const cache = (req as unknown as { bodyCache: BodyCache }).bodyCache;
+  if (cache.formData) return readParsedForm(await cache.formData, opts);
   const type = req.header("content-type") ?? "";
   if (!/^multipart\/form-data\s*;.*boundary=/i.test(type))
     return { ok: false, status: 400, errors: [issue("invalid_request", "The request must be multipart/form-data with a File part holding the JSON export package.")] };
+  // Bytes an earlier reader kept (a form it could not parse) are read from its copy.
+  const body = cache.arrayBuffer ? new Response(await cache.arrayBuffer).body : req.raw.body;
+  return readStreamedForm(type, body, opts);
+}
+
+async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> | null, opts: FormOptions): Promise<ImportFormResult> {
+  const newHash = opts.sha256 ?? createSha256;
+  // No prototype: a part named "toString" or "__proto__" is just a field.
+  const fields: Record<string, string[]> = Object.create(null);
+  const st: { reading: UploadReader | null; problem: MultipartError | null; complete: boolean } = { reading: null, problem: null, complete: false };
+  const parser = makeParser({
+    headers: { "content-type": type },
+    // A part named File is the package even when sent as a plain field.
+    isFile: (info) => info.name === FILE || defaultIsFile(info),
+    maxParts: MAX_PARTS,
+    maxTotalSize: opts.maxBytes,
+    maxPartSize: opts.maxBytes,
+    maxFieldSize: opts.maxBytes,
+    onField: (info, value) => void (fields[info.name] ??= []).push(decodeField(info, value)),
+    onFile(info) {
+      if (info.name !== FILE || st.reading) return ignoreChunk; // other files, and a second File, are not read
+      const r = (st.reading = uploadReader(newHash(), opts.chunks));
+      return (chunk) => {
+        if (chunk && !st.problem) r.push(chunk);
+      };
+    },
+    onError: (e) => void (st.problem ??= e),
+    onDone: () => void (st.complete = true),
+  });
+
+  const reader = body?.getReader();
   try {
-    // Bytes an earlier reader kept (a form it could not parse) are read from its copy.
-    const source = cache.arrayBuffer ? new Request(req.raw.url, { method: req.method, headers: req.raw.headers, body: await cache.arrayBuffer }) : req.raw;
-    for await (const part of parseMultipartRequest(source, { maxFileSize: opts.maxBytes, maxTotalSize: opts.maxBytes, maxParts: MAX_PARTS })) {
-      const name = part.name ?? "";
-      if (name === FILE && file === null) {
-        const r = uploadReader(newHash());
-        const pieces = part.content;
-        for (let i = 0; i < pieces.length; i++) {
-          r.push(pieces[i]!);
-          pieces[i] = EMPTY; // the spool holds the text now; the bytes can go
-        }
-        file = await r.end();
-      } else if (!part.isFile) (fields[name] ??= []).push(part.text);
-    }
-  } catch (e) {
-    if (!(e instanceof Error)) throw e;
-    if (/exceeds maximum allowed size/i.test(e.message))
+    for (let next = await reader?.read(); next && !next.done && !st.problem; next = await reader!.read()) parser.write(next.value);
+    if (!st.problem) parser.end();
+  } finally {
+    if (st.problem) await reader?.cancel().catch(() => {});
+  }
+  if (st.problem || !st.complete) {
+    st.reading?.release(); // a refused body's chunks are not read again
+    if (st.problem?._tag === "ReachedLimit" && st.problem.limit !== "MaxParts")
       return { ok: false, status: 413, errors: [issue("invalid_request", `The upload is larger than ${opts.maxBytes} bytes (MAX_UPLOAD_BYTES).`)] };
-    if (e instanceof MultipartParseError)
-      return { ok: false, status: 400, errors: [issue("invalid_request", "The multipart/form-data body could not be read.")] };
-    throw e;
+    return { ok: false, status: 400, errors: [issue("invalid_request", "The multipart/form-data body could not be read.")] };
+  }
+  return { ok: true, form: { fields, file: st.reading ? await st.reading.end() : null } };
+}
+
+/** A form an earlier middleware parsed (the web-standard FormData) */
+async function readParsedForm(form: FormData, opts: FormOptions): Promise<ImportFormResult> {
+  const fields: Record<string, string[]> = Object.create(null);
+  let file: Upload | null = null;
+  for (const [name, value] of form.entries()) {
+    if (name === FILE && file === null) {
+      const r = uploadReader((opts.sha256 ?? createSha256)(), opts.chunks);
+      if (typeof value === "string") r.push(new TextEncoder().encode(value));
+      else {
+        const reader = value.stream().getReader();
+        for (let next = await reader.read(); !next.done; next = await reader.read()) r.push(next.value);
+      }
+      file = await r.end();
+    } else if (typeof value === "string") (fields[name] ??= []).push(value);
   }
   return { ok: true, form: { fields, file } };
 }
 
-const EMPTY = new Uint8Array(0);
+const ignoreChunk = () => {};

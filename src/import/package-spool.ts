@@ -1,6 +1,7 @@
 import type { Issue } from "../schemas/api.js";
 import { issue } from "../domain/issues.js";
 import { sha256Hex } from "../support/sha256.js";
+import { memoryChunks, type ChunkStore, type ChunkStoreFactory } from "./chunk-store.js";
 
 /**
  * A package read as a stream of text pieces and cut into chunks of records, so a big upload is
@@ -12,7 +13,7 @@ export type PackageSpool = {
   /** Top-level members other than `Records`, parsed (`Records` too when it is not an array). */
   members: Record<string, unknown>;
   /** `Records` as JSON array texts of at most `recordsPerChunk` records; null when it is no array. */
-  recordChunks: string[] | null;
+  recordChunks: ChunkStore | null;
   recordCount: number;
 };
 export type SpoolResult = { ok: true; spool: PackageSpool } | { ok: false; errors: Issue[] };
@@ -39,10 +40,15 @@ const enum S {
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 const invalid = (why: string): SpoolResult => ({ ok: false, errors: [issue("invalid_package", `File is not valid JSON (${why}).`)] });
 
-export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?: number }) {
+export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?: number; chunks?: ChunkStoreFactory }) {
   const perChunk = opts.recordsPerChunk ?? RECORDS_PER_CHUNK;
+  const newChunks = opts.chunks ?? memoryChunks;
   const members: Record<string, unknown> = {};
-  let chunks: string[] | null = null;
+  let chunks: ChunkStore | null = null;
+  const dropChunks = () => {
+    chunks?.release();
+    chunks = null;
+  };
   let count = 0;
   let state = S.Root;
   let offset = 0; // characters consumed by earlier pieces, for error positions
@@ -142,7 +148,7 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
       failure = invalid(`in '${key.slice(0, 40)}': ${e instanceof SyntaxError ? e.message : "unreadable"}`);
       return false;
     }
-    if (key === "Records") chunks = null;
+    if (key === "Records") dropChunks();
     return true;
   };
 
@@ -213,7 +219,8 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
             if (key === "Records" && c === 91) {
               // Records: cut into chunks instead of parsing whole; a later duplicate member wins, as in JSON.parse.
               delete members.Records;
-              chunks = [];
+              dropChunks();
+              chunks = newChunks();
               count = 0;
               chunkParts = [];
               inChunk = 0;
@@ -303,6 +310,12 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
   }
 
   function end(): SpoolResult {
+    const r = result();
+    if (!r.ok) dropChunks(); // a refused file's chunks are not read again
+    return r;
+  }
+
+  function result(): SpoolResult {
     if (failure) return failure;
     if (state === S.NotObject) {
       try {
@@ -316,13 +329,18 @@ export function createPackageSpooler(opts: { maxDepth: number; recordsPerChunk?:
     return { ok: true, spool: { members, recordChunks: chunks, recordCount: chunks ? count : 0 } };
   }
 
-  return { push, end };
+  return { push, end, release: dropChunks };
+}
+
+/** Lets go of an upload's spooled chunks once its request is done (a spill file is removed). */
+export function releaseUpload(upload: Upload | null | undefined): void {
+  if (upload?.spool.ok) upload.spool.spool.recordChunks?.release();
 }
 
 /** Reads one chunk of records; a syntax error names the records it lies in. */
 export function parseChunk(spool: PackageSpool, index: number, perChunk = RECORDS_PER_CHUNK): { ok: true; records: unknown[] } | { ok: false; errors: Issue[] } {
   try {
-    return { ok: true, records: JSON.parse(spool.recordChunks![index]!) as unknown[] };
+    return { ok: true, records: JSON.parse(spool.recordChunks!.get(index)) as unknown[] };
   } catch (e) {
     const first = index * perChunk + 1;
     const last = Math.min(spool.recordCount, first + perChunk - 1);

@@ -3,7 +3,7 @@ import type { Issue } from "../schemas/api.js";
 import { IdentityMode } from "../schemas/enums.js";
 import { issue } from "../domain/issues.js";
 import { normalizeIdentity, normalizeKey } from "../domain/keys.js";
-import { normalizeValue } from "./field-values.js";
+import { isIssue, normalizeFieldValue } from "./field-values.js";
 
 /** A record read, mapped and validated on its own, before anything is looked up. */
 export type PreparedRow = {
@@ -66,15 +66,15 @@ export function prepareRow(
       row.warnings.push(issue("unknown_field", `'${packageKey}' is not a field of this entity and is ignored.`, { fieldKey: packageKey, rowIndex }));
       continue;
     }
-    const r = normalizeValue(field, raw, rowIndex);
-    if (r.ok) row.values[field.Key] = r.value;
-    else row.errors.push(r.issue);
+    const v = normalizeFieldValue(field, raw, rowIndex);
+    if (isIssue(v)) row.errors.push(v);
+    else row.values[field.Key] = v;
   }
 
   if (profile.IdentityMode === IdentityMode.Field) {
     const key = profile.IdentityFieldKey ?? "";
     row.identity = normalizeIdentity(Object.hasOwn(row.values, key) ? row.values[key] : null);
-    if (row.identity === null && !row.errors.some((e) => e.FieldKey === key))
+    if (row.identity === null && !hasIssueFor(row.errors, key))
       row.errors.push(issue("missing_identity", `The identity field '${key}' has no value.`, { fieldKey: key, rowIndex }));
   } else if (profile.IdentityMode === IdentityMode.InstanceId) {
     row.identity = row.instanceId;
@@ -87,8 +87,13 @@ export function prepareRow(
   return row;
 }
 
+const hasIssueFor = (issues: Issue[], fieldKey: string) => {
+  for (let i = 0; i < issues.length; i++) if (issues[i]!.FieldKey === fieldKey) return true;
+  return false;
+};
+
 /** The issue every row of a duplicated identity gets. */
-export const duplicateIdentity = (r: PreparedRow) =>
+export const duplicateIdentity = (r: Pick<PreparedRow, "identity" | "rowIndex">) =>
   issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex });
 
 /** Two records with the same identity: both (all) rows get duplicate_identity_in_file. */

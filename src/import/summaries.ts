@@ -3,8 +3,11 @@ import type { ApplyRow, ApplySummary, IssueCategoryCount, PlanRow, PlanSummary }
 import { Action, ApplyRowStatus, PlanRowStatus, type CategoryValue, type SeverityValue } from "../schemas/enums.js";
 import type { RowDecision } from "./classify.js";
 
+/** A plan row's status: Error with any error, else Warning with any warning, else Ready. */
+export const planRowStatus = (errors: Issue[], warnings: Issue[]) => (errors.length > 0 ? PlanRowStatus.Error : warnings.length > 0 ? PlanRowStatus.Warning : PlanRowStatus.Ready);
+
 export function toPlanRow(d: RowDecision): PlanRow {
-  const status = d.errors.length > 0 ? PlanRowStatus.Error : d.warnings.length > 0 ? PlanRowStatus.Warning : PlanRowStatus.Ready;
+  const status = planRowStatus(d.errors, d.warnings);
   return {
     RowIndex: d.rowIndex,
     IdentityValue: d.identityValue,

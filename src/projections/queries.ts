@@ -44,9 +44,10 @@ export function toProfile(row: Row): Profile {
  */
 const MATCHES_JSON = (matchKey: string) =>
   // Concatenated, not json_array(…, json(fields)): stored fields are JSON text already, and
-  // re-rendering every match through SQLite's JSON parser costs more than the lookups.
-  `'[' || group_concat('[' || json_quote(${matchKey}) || ',' || json_quote(i.id) || ',' || json_quote(i.entity_id) || ',' || i.fields || ',' ||
-     json_quote(i.row_version) || ',' || i.version || ',' || json_quote(i.created_at) || ',' || json_quote(i.updated_at) || ',' || i.deleted || ']', ',') || ']' AS matches`;
+  // re-rendering every match through SQLite's JSON parser costs more than the lookups. One
+  // concat() per match, not a chain of ||, which copies the growing text once per operand.
+  `'[' || group_concat(concat('[', json_quote(${matchKey}), ',', json_quote(i.id), ',', json_quote(i.entity_id), ',', i.fields, ',',
+     json_quote(i.row_version), ',', i.version, ',', json_quote(i.created_at), ',', json_quote(i.updated_at), ',', i.deleted, ']'), ',') || ']' AS matches`;
 
 type MatchTuple = [string, string, string, Record<string, unknown>, string, number, string, string, number];
 
@@ -122,8 +123,10 @@ export async function instancesByIdentity(store: EventStore, entityId: string, f
   return matchesOf(
     await inChunks([...new Set(values)], (list) =>
       store.query({
-        sql: `SELECT ${MATCHES_JSON("k.value")} FROM instance_keys k JOIN instances i ON i.id = k.instance_id
-              WHERE k.entity_id = ? AND k.field_key = ? AND k.value IN (SELECT value FROM json_each(?))`,
+        // CROSS JOIN keeps json_each outside: one primary-key probe per value, without first
+        // building the ephemeral index an IN (subquery) gets (≈ 10 % of the query). Values are unique.
+        sql: `SELECT ${MATCHES_JSON("k.value")} FROM json_each(?3) j CROSS JOIN instance_keys k ON k.entity_id = ?1 AND k.field_key = ?2 AND k.value = j.value
+              JOIN instances i ON i.id = k.instance_id`,
         args: [entityId, fieldKey, list],
       }),
     ),

@@ -9,7 +9,8 @@ async function main() {
   const env = Deno.env.toObject();
   const config = readConfig(env);
   if (config.authDisabled) console.warn(AUTH_DISABLED_WARNING);
-  const { app, store, token, background } = await buildService(config, loggerFor(env.LOG_LEVEL));
+  // Deno may write only under ./data (see start:deno); big uploads spill there instead of /tmp.
+  const { app, store, token, background } = await buildService({ ...config, spoolDir: config.spoolDir ?? "data" }, loggerFor(env.LOG_LEVEL));
   const server = Deno.serve(
     {
       port: config.port,

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
 import type { IncrementalHash } from "../support/sha256.js";
 import { newId } from "../support/ids.js";
 import { createApp } from "../app.js";
@@ -7,6 +8,7 @@ import type { Logger } from "../http/context.js";
 import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
+import { fileChunks } from "./file-chunks.js";
 import { openDatabase, type OpenOptions } from "./open-database.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
@@ -14,6 +16,8 @@ const nodeSha256 = (): IncrementalHash => {
   const h = createHash("sha256");
   return { update: (bytes) => void h.update(bytes), hex: async () => h.digest("hex") };
 };
+
+const spoolOf = (config: Config) => fileChunks({ dir: config.spoolDir ?? tmpdir(), memoryBytes: config.spoolMemoryBytes });
 
 /** Start-up shared by the Node and Deno entries: everything but listening on a port. */
 
@@ -48,7 +52,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256 },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config) },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

@@ -1,5 +1,7 @@
 import type { InValue } from "@libsql/client";
 import { issue } from "../domain/issues.js";
+import { rowObjects, type ImportRowsRecordedData } from "../../events/import-rows-recorded.v2.js";
+import { upcast } from "../../events/upcast.js";
 import { RUN_RESULT_FROM, findDefinition } from "../projections/queries.js";
 import type { Deps, Failure } from "./deps.js";
 import { streams } from "../store/streams.js";
@@ -72,7 +74,9 @@ export async function importRunResult(deps: Deps, runId: string): Promise<{ ok: 
  */
 export async function importRunRows(deps: Deps, q: { runId: string; after: number; limit: number }): Promise<{ ok: true; page: { Items: unknown[]; NextAfter: number | null } } | Failure> {
   const stream = streams.run(q.runId);
-  const slices = (await deps.store.query({ sql: "SELECT stream_version AS v FROM events WHERE stream_id = ? AND type = 'ImportRowsRecorded' ORDER BY stream_version", args: [stream] })).map((r) => Number(r.v));
+  const slices = (
+    await deps.store.query({ sql: "SELECT stream_version AS v, schema_version AS s FROM events WHERE stream_id = ? AND type = 'ImportRowsRecorded' ORDER BY stream_version", args: [stream] })
+  ).map((r) => ({ v: Number(r.v), s: Number(r.s) }));
   const notFound = (): Failure => ({ ok: false, status: 404, errors: [issue("not_found", `No import run '${q.runId.slice(0, 100)}' with result rows.`)] });
   const page = (rows: { RowIndex: number }[], more: boolean) => ({ ok: true as const, page: { Items: rows, NextAfter: more && rows.length ? rows[rows.length - 1]!.RowIndex : null } });
 
@@ -85,18 +89,25 @@ export async function importRunRows(deps: Deps, q: { runId: string; after: numbe
     return page(after.slice(0, q.limit), after.length > q.limit);
   }
 
-  const slice = (v: number, what: "LastRowIndex" | "Rows") =>
-    deps.store.query({ sql: `SELECT json_extract(data, '$.${what}') AS x FROM events WHERE stream_id = ? AND stream_version = ?`, args: [stream, v] }).then((r) => r[0]!.x);
+  const lastRowIndex = async (v: number) =>
+    Number((await deps.store.query({ sql: "SELECT json_extract(data, '$.LastRowIndex') AS x FROM events WHERE stream_id = ? AND stream_version = ?", args: [stream, v] }))[0]!.x);
+  // A slice's rows as objects, whatever version it was written in.
+  const sliceRows = async ({ v, s }: { v: number; s: number }) => {
+    const [r] = await deps.store.query({ sql: "SELECT json_extract(data, '$.Columns') AS c, json_extract(data, '$.Rows') AS x FROM events WHERE stream_id = ? AND stream_version = ?", args: [stream, v] });
+    const data = { Columns: r!.c === null ? undefined : JSON.parse(String(r!.c)), Rows: JSON.parse(String(r!.x)) };
+    const event = upcast("ImportRowsRecorded", s, data);
+    return rowObjects(event.data as ImportRowsRecordedData) as { RowIndex: number }[];
+  };
   // The first slice whose last row is past `after`.
   let lo = 0;
   let hi = slices.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (Number(await slice(slices[mid]!, "LastRowIndex")) > q.after) hi = mid;
+    if ((await lastRowIndex(slices[mid]!.v)) > q.after) hi = mid;
     else lo = mid + 1;
   }
   const out: { RowIndex: number }[] = [];
   for (let i = lo; i < slices.length && out.length <= q.limit; i++)
-    for (const r of JSON.parse(String(await slice(slices[i]!, "Rows"))) as { RowIndex: number }[]) if (r.RowIndex > q.after && out.push(r) > q.limit) break;
+    for (const r of await sliceRows(slices[i]!)) if (r.RowIndex > q.after && out.push(r) > q.limit) break;
   return page(out.slice(0, q.limit), out.length > q.limit);
 }

@@ -8,6 +8,8 @@ export type Deps = {
   newId: () => string;
   /** An incremental SHA-256 for uploads; runtimes with a native one (node:crypto) inject it. */
   sha256Stream?: () => import("../support/sha256.js").IncrementalHash;
+  /** Where uploaded record chunks wait between the passes; runtimes with a file system spill big ones to disk. */
+  spoolChunks?: import("../import/chunk-store.js").ChunkStoreFactory;
 };
 
 /** Who is acting, carried into every event's metadata. */

@@ -21,32 +21,48 @@ export function checkSpool(r: SpoolResult, target: ImportTarget): { ok: true; sp
   return checked.ok ? { ok: true, spool: r.spool } : { ok: false, status: 400, errors: checked.errors };
 }
 
+/** Each chunk of the spool parsed and prepared, in file order; a chunk that does not parse ends it. */
+export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): Generator<{ ok: true; rows: PreparedRow[] } | Failure> {
+  const resolve = createFieldResolver(target.definition, target.profile);
+  const count = spool.recordChunks?.length ?? 0;
+  for (let c = 0; c < count; c++) {
+    const parsed = parseChunk(spool, c);
+    if (!parsed.ok) return yield { ok: false, status: 400, errors: parsed.errors };
+    const base = c * RECORDS_PER_CHUNK;
+    yield { ok: true, rows: parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve)) };
+  }
+}
+
+/** Notes rows whose identity was seen before: all rows of a repeated identity, the first one too. */
+export function duplicateFinder() {
+  const firstRow = new Map<string, number>();
+  const duplicates = new Set<number>();
+  return {
+    duplicates,
+    see(r: PreparedRow): void {
+      if (r.identity === null) return;
+      const first = firstRow.get(r.identity);
+      if (first === undefined) firstRow.set(r.identity, r.rowIndex);
+      else duplicates.add(first).add(r.rowIndex);
+    },
+  };
+}
+
 /**
  * First pass: every record is parsed and prepared once, so a broken file fails before anything
  * is decided or written, and duplicates are known across the whole file (all rows of a repeated
  * identity are errors, the first one too).
  */
 export function scanPackage(spool: PackageSpool, target: ImportTarget): { ok: true; scan: ScannedPackage } | Failure {
-  const resolve = createFieldResolver(target.definition, target.profile);
   const keep = spool.recordCount <= KEEP_PREPARED_UP_TO;
   const kept: PreparedRow[][] = [];
-  const firstRow = new Map<string, number>();
-  const duplicates = new Set<number>();
-  const chunks = spool.recordChunks ?? [];
-  for (let c = 0; c < chunks.length; c++) {
-    const parsed = parseChunk(spool, c);
-    if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
-    const base = c * RECORDS_PER_CHUNK;
-    const rows = parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
-    for (const r of rows) {
-      if (r.identity === null) continue;
-      const first = firstRow.get(r.identity);
-      if (first === undefined) firstRow.set(r.identity, r.rowIndex);
-      else duplicates.add(first).add(r.rowIndex);
-    }
-    if (keep) kept.push(rows);
+  const finder = duplicateFinder();
+  for (const chunk of preparedFromSpool(spool, target)) {
+    if (!chunk.ok) return chunk;
+    for (const r of chunk.rows) finder.see(r);
+    if (keep) kept.push(chunk.rows);
   }
-  return { ok: true, scan: { spool, count: spool.recordCount, duplicates, kept: keep ? kept : null } };
+  return { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null } };
 }
 
 /** Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked. */

@@ -1,12 +1,16 @@
 import type { Upload } from "../import/package-spool.js";
-import { classifyRow } from "../import/classify.js";
+import { planRowOf } from "../import/classify.js";
+import { RECORDS_PER_CHUNK, type PackageSpool } from "../import/package-spool.js";
+import { duplicateIdentity, type PreparedRow } from "../import/prepare.js";
+import { Action, PlanRowStatus } from "../schemas/enums.js";
 import { ROWS_IN_RESPONSE, createRunRows } from "../import/run-rows.js";
-import { summarizePlan, toPlanRow } from "../import/summaries.js";
+import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupMatches, planProfile, resolveTarget } from "./import-context.js";
-import { checkSpool, preparedChunks, scanPackage } from "./package-rows.js";
+import { checkSpool, duplicateFinder, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
+import type { ImportTarget } from "./import-context.js";
 import { rowsEvent, rowsUrl } from "./run-rows-events.js";
 
 /** The plan and its JSON text exactly as stored in the log (and sent to the client). */
@@ -21,12 +25,12 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   const target = resolved.target;
   const checked = checkSpool(upload.spool, target);
   if (!checked.ok) return checked;
-  const scanned = scanPackage(checked.spool, target);
-  if (!scanned.ok) return scanned;
+  const planned = await planRows(deps, target, checked.spool);
+  if (!planned.ok) return planned;
 
   const planId = deps.newId();
   const meta = { ...actor, CausationId: null };
-  const rows = createRunRows<PlanRow, ReturnType<typeof summarizePlan>>(scanned.scan.count, summarizePlan);
+  const rows = createRunRows<PlanRow, ReturnType<typeof summarizePlan>>(planned.count, summarizePlan);
   let version = 1;
   let pendingRows: PlanRow[] = [];
   // A big plan keeps every row in the log, a slice per event, written as the plan goes.
@@ -37,9 +41,7 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
     version++;
     pendingRows = [];
   };
-  for (const prepared of preparedChunks(scanned.scan, target)) {
-    const matches = await lookupMatches(deps, target, prepared);
-    const chunk = prepared.map((r) => toPlanRow(classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile)));
+  for await (const chunk of planned.chunks) {
     rows.add(chunk);
     if (rows.truncated) pendingRows.push(...chunk);
     await record(false);
@@ -74,6 +76,68 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   );
   if (!outcome.ok) throw new Error(`recording the plan failed: ${outcome.reason}`);
   return { ok: true, plan, json };
+}
+
+type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> } | Failure;
+
+/**
+ * The plan rows chunk by chunk, in file order, once the whole file is known to be readable.
+ *
+ * Up to KEEP_PREPARED_UP_TO records the file is read once: each chunk is parsed, prepared, looked
+ * up and decided while it is fresh, and only its plan rows are kept (not the prepared rows with
+ * all their values until a second pass: those made every young-generation GC copy and promote
+ * them). A repeated identity is only known at the end; its rows are then turned into what
+ * deciding them with duplicate_identity_in_file gives: their own errors plus that one, Skip, Error.
+ * Bigger files take two passes, the second streaming, so memory stays bounded by the spooled text.
+ */
+export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
+  const decide = async (prepared: PreparedRow[]) => {
+    const matches = await lookupMatches(deps, target, prepared);
+    return prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
+  };
+  if (spool.recordCount > onePassUpTo) {
+    const scanned = scanPackage(spool, target);
+    if (!scanned.ok) return scanned;
+    return {
+      ok: true,
+      count: scanned.scan.count,
+      chunks: (async function* () {
+        for (const prepared of preparedChunks(scanned.scan, target)) yield decide(prepared);
+      })(),
+    };
+  }
+
+  const chunks: PlanRow[][] = [];
+  const finder = duplicateFinder();
+  // How many errors each row had from preparing it: a duplicate keeps those, not the decision's.
+  const ownErrors = new Uint32Array(spool.recordCount + 1);
+  for (const chunk of preparedFromSpool(spool, target)) {
+    if (!chunk.ok) return chunk;
+    for (const r of chunk.rows) {
+      if (r.identity !== null) ownErrors[r.rowIndex] = r.errors.length;
+      finder.see(r);
+    }
+    chunks.push(await decide(chunk.rows));
+  }
+  const duplicates = finder.duplicates;
+  for (const rowIndex of duplicates) {
+    const row = chunks[Math.floor((rowIndex - 1) / RECORDS_PER_CHUNK)]![(rowIndex - 1) % RECORDS_PER_CHUNK]!;
+    row.Errors.length = ownErrors[rowIndex]!;
+    row.Errors.push(duplicateIdentity({ identity: row.IdentityValue, rowIndex }));
+    row.Action = Action.Skip;
+    row.Status = PlanRowStatus.Error;
+  }
+  return {
+    ok: true,
+    count: spool.recordCount,
+    chunks: (async function* () {
+      for (let c = 0; c < chunks.length; c++) {
+        const chunk = chunks[c]!;
+        chunks[c] = []; // handed out once; let it go with the rows
+        yield chunk;
+      }
+    })(),
+  };
 }
 
 export { ROWS_IN_RESPONSE };

@@ -1,3 +1,4 @@
+import { rowTuples } from "../../events/import-rows-recorded.v2.js";
 import type { PendingEvent } from "./commit.js";
 import { streams } from "./commit.js";
 
@@ -11,7 +12,7 @@ export function rowsEvent(runId: string, version: number, rows: ({ RowIndex: num
     streamVersion: version,
     event: {
       type: "ImportRowsRecorded",
-      data: { RunId: runId, FirstRowIndex: rows[0]!.RowIndex, LastRowIndex: rows[rows.length - 1]!.RowIndex, Count: rows.length, Rows: rows as unknown as Record<string, unknown>[] },
+      data: { RunId: runId, FirstRowIndex: rows[0]!.RowIndex, LastRowIndex: rows[rows.length - 1]!.RowIndex, Count: rows.length, ...rowTuples(rows as unknown as Record<string, unknown>[]) },
     },
   };
 }

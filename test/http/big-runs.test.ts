@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@libsql/client";
 import { file, startTestServer, type TestServer } from "../support/server.js";
@@ -6,10 +9,23 @@ import { count, openDb } from "../support/db.js";
 
 /**
  * Runs bigger than a response (10,000 rows): the upload streams through the record spool, the
- * answer carries the first rows and a RowsUrl, and every row can be paged from the log.
+ * answer carries the first rows and a RowsUrl, and every row can be paged from the log. The
+ * server keeps only ~100 KB of an upload in memory, so these packages (≈ 1 MB) also take the
+ * path of a 1M-record file: chunks spilled to a temp file between the two passes.
  */
 let server: TestServer;
 let db: Client;
+const spoolDir = mkdtempSync(join(tmpdir(), "big-runs-spool-"));
+/** Open descriptors of this process (the server runs in it) on spool files. */
+const openSpoolFiles = () =>
+  readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(spoolDir);
+    } catch {
+      return false;
+    }
+  }).length;
+afterAll(() => rmSync(spoolDir, { recursive: true, force: true }));
 
 const N = 12_345;
 // Rows 3 and 12,000 share an identity, in different chunks of the spool: both are errors
@@ -39,7 +55,7 @@ describe.each([
   [", database on a worker thread", { LIBSQL_THREAD: "true" }],
 ])("runs bigger than a response%s", (_, env: Record<string, string>) => {
   beforeAll(async () => {
-    server = await startTestServer(env);
+    server = await startTestServer({ SPOOL_DIR: spoolDir, SPOOL_MEMORY_BYTES: "100000", ...env });
     db = openDb(server.dbFile);
     await seedCandidate(server);
   });
@@ -62,6 +78,10 @@ describe.each([
     expect(rows.slice(0, 10_000)).toEqual(plan.Rows);
     for (const i of [3, 12_000]) expect(rows[i - 1]!.Errors.map((e) => e.Code)).toContain("duplicate_identity_in_file");
     expect(rows.filter((x) => x.Status === 2)).toHaveLength(13);
+
+    // The spilled chunks are gone with the request: no descriptor open, nothing in SPOOL_DIR.
+    expect(openSpoolFiles()).toBe(0);
+    expect(readdirSync(spoolDir)).toEqual([]);
 
     const stored = await server.api.get(`/api/audit/imports/${plan.PlanId}`);
     expect(stored.text).toContain(`"RowsComplete":false`);
@@ -107,5 +127,6 @@ describe.each([
     const outOfRange = await server.api.upload(paths.apply(), { ProfileId: "by_email", File: file(text), SelectedRowIndexes: `1-${N + 1}` });
     expect(outOfRange.status).toBe(400);
     expect(await count(db, "SELECT count(*) FROM events")).toBe(before);
+    expect(openSpoolFiles()).toBe(0);
   });
 });

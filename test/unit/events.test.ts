@@ -40,3 +40,19 @@ describe("upcast", () => {
     expect(() => upcast("toString", 1, data)).toThrow(UnknownEventError);
   });
 });
+
+describe("ImportRowsRecorded v1 → v2", () => {
+  it("turns row objects into tuples of their members, and rowObjects gives the same objects back", async () => {
+    const { rowObjects, ImportRowsRecordedV2 } = await import("../../events/import-rows-recorded.v2.js");
+    const rows = [
+      { RowIndex: 1, IdentityValue: "a@b.at", MatchedInstanceId: null, Action: 0, Status: 0, Errors: [], Warnings: [] },
+      { RowIndex: 2, IdentityValue: null, MatchedInstanceId: "i-1", Action: 2, Status: 2, Errors: [{ Code: "x", FieldKey: null }], Warnings: [] },
+    ];
+    const v1 = { RunId: "r", FirstRowIndex: 1, LastRowIndex: 2, Count: 2, Rows: rows };
+    const up = upcast("ImportRowsRecorded", 1, v1);
+    expect(up.data).toEqual({ RunId: "r", FirstRowIndex: 1, LastRowIndex: 2, Count: 2, Columns: Object.keys(rows[0]!), Rows: rows.map((r) => Object.values(r)) });
+    expect(ImportRowsRecordedV2.safeParse(up.data).success).toBe(true);
+    const back = rowObjects(up.data as never);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(rows));
+  });
+});

@@ -3,6 +3,7 @@ import { actorOf } from "../../http/actor.js";
 import type { AppEnv } from "../../http/context.js";
 import { failed, okJson } from "../../http/envelope.js";
 import { readImportForm } from "../../http/import-form.js";
+import { releaseUpload } from "../../import/package-spool.js";
 import { issuesFromZod } from "../../http/validation.js";
 import { issue } from "../../domain/issues.js";
 import { applyImport } from "../../services/apply.service.js";
@@ -17,13 +18,15 @@ type Limits = { maxUploadBytes: number };
 
 /** Reads the streamed form and checks its fields with the route's own schema (same issues as before). */
 async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits) {
-  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: c.get("deps").sha256Stream });
+  const deps = c.get("deps");
+  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks });
   if (!read.ok) return { response: failed(read.status, read.errors) } as const;
   const { fields, file } = read.form;
   const one = (name: string) => (fields[name]?.length === 1 ? fields[name][0] : fields[name]);
   const checked = schema.safeParse({ ProfileId: one("ProfileId"), SelectedRowIndexes: one("SelectedRowIndexes"), File: file ?? undefined });
-  if (!checked.success) return { response: failed(400, issuesFromZod(checked.error, "form")) } as const;
-  if (!file || file.bytes === 0) return { response: noFile() } as const;
+  const refuse = (response: Response) => (releaseUpload(file), { response } as const);
+  if (!checked.success) return refuse(failed(400, issuesFromZod(checked.error, "form")));
+  if (!file || file.bytes === 0) return refuse(noFile());
   return { form: checked.data as { ProfileId: string; SelectedRowIndexes?: string | string[] }, file } as const;
 }
 
@@ -31,7 +34,7 @@ export const plan = (limits: Limits) =>
   async function planHandler(c: Context<AppEnv>) {
     const read = await readForm(c, PlanFormSchema, limits);
     if ("response" in read) return read.response;
-    const r = await planImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file);
+    const r = await planImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file).finally(() => releaseUpload(read.file));
     return r.ok ? okJson(r.json) : failed(r.status, r.errors);
   };
 
@@ -39,7 +42,9 @@ export const apply = (limits: Limits) =>
   async function applyHandler(c: Context<AppEnv>) {
     const read = await readForm(c, ApplyFormSchema, limits);
     if ("response" in read) return read.response;
-    const r = await applyImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file, read.form.SelectedRowIndexes);
+    const r = await applyImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file, read.form.SelectedRowIndexes).finally(() =>
+      releaseUpload(read.file),
+    );
     return r.ok ? okJson(r.json) : failed(r.status, r.errors);
   };
 
