@@ -14,9 +14,10 @@ const FILE = "File";
 const MAX_PARTS = 1000;
 
 /** One upload's bytes → hash + UTF-8 text → spool; each piece is let go once it is read. */
-function uploadReader(hash: IncrementalHash, chunks: ChunkStoreFactory | undefined) {
+function uploadReader(opts: FormOptions) {
+  const hash = (opts.sha256 ?? createSha256)();
   const decoder = new TextDecoder();
-  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH, chunks });
+  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH, chunks: opts.chunks });
   let bytes = 0;
   return {
     push(piece: Uint8Array) {
@@ -54,7 +55,6 @@ export async function readImportForm(req: HonoRequest, opts: FormOptions): Promi
 }
 
 async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> | null, opts: FormOptions): Promise<ImportFormResult> {
-  const newHash = opts.sha256 ?? createSha256;
   // No prototype: a part named "toString" or "__proto__" is just a field.
   const fields: Record<string, string[]> = Object.create(null);
   const st: { reading: UploadReader | null; problem: MultipartError | null; complete: boolean } = { reading: null, problem: null, complete: false };
@@ -69,7 +69,7 @@ async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> |
     onField: (info, value) => void (fields[info.name] ??= []).push(decodeField(info, value)),
     onFile(info) {
       if (info.name !== FILE || st.reading) return ignoreChunk; // other files, and a second File, are not read
-      const r = (st.reading = uploadReader(newHash(), opts.chunks));
+      const r = (st.reading = uploadReader(opts));
       return (chunk) => {
         if (chunk && !st.problem) r.push(chunk);
       };
@@ -100,7 +100,7 @@ async function readParsedForm(form: FormData, opts: FormOptions): Promise<Import
   let file: Upload | null = null;
   for (const [name, value] of form.entries()) {
     if (name === FILE && file === null) {
-      const r = uploadReader((opts.sha256 ?? createSha256)(), opts.chunks);
+      const r = uploadReader(opts);
       if (typeof value === "string") r.push(new TextEncoder().encode(value));
       else {
         const reader = value.stream().getReader();

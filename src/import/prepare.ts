@@ -96,19 +96,24 @@ const hasIssueFor = (issues: Issue[], fieldKey: string) => {
 export const duplicateIdentity = (r: Pick<PreparedRow, "identity" | "rowIndex">) =>
   issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex });
 
+/** Notes rows whose identity was seen before: all rows of a repeated identity, the first one too. */
+export function duplicateFinder() {
+  const firstRow = new Map<string, number>();
+  const duplicates = new Set<number>();
+  return {
+    duplicates,
+    see(r: PreparedRow): void {
+      if (r.identity === null) return;
+      const first = firstRow.get(r.identity);
+      if (first === undefined) firstRow.set(r.identity, r.rowIndex);
+      else duplicates.add(first).add(r.rowIndex);
+    },
+  };
+}
+
 /** Two records with the same identity: both (all) rows get duplicate_identity_in_file. */
 export function markDuplicateIdentities(rows: PreparedRow[]): void {
-  const seen = new Map<string, PreparedRow>();
-  const flagged = new Set<PreparedRow>();
-  const flag = (r: PreparedRow) => {
-    if (flagged.has(r)) return;
-    flagged.add(r);
-    r.errors.push(duplicateIdentity(r));
-  };
-  for (const r of rows) {
-    if (r.identity === null) continue;
-    const first = seen.get(r.identity);
-    if (first) (flag(first), flag(r));
-    else seen.set(r.identity, r);
-  }
+  const finder = duplicateFinder();
+  for (const r of rows) finder.see(r);
+  for (const r of rows) if (finder.duplicates.has(r.rowIndex)) r.errors.push(duplicateIdentity(r));
 }

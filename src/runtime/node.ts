@@ -1,12 +1,12 @@
 import { ConfigError, readConfig } from "../config.js";
-import { HEAP_GROWING_PERCENT, limitHeapGrowth } from "./heap-growth.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { startNodeServer } from "./node-server.js";
 import { AUTH_DISABLED_WARNING, loggerFor, startupLines } from "./service.js";
 
 /** `npm start`: the service on Node with the embedded libSQL file by default. */
 async function main() {
   const config = readConfig(process.env);
-  limitHeapGrowth(Number(process.env.HEAP_GROWING_PERCENT ?? HEAP_GROWING_PERCENT));
+  limitHeapGrowth(config.heapGrowingPercent);
   if (config.authDisabled) console.warn(AUTH_DISABLED_WARNING);
   const server = await startNodeServer(config, loggerFor(process.env.LOG_LEVEL));
   for (const line of startupLines(config, server.url, server.token)) console.log(line);

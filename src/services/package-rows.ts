@@ -1,6 +1,6 @@
 import { checkPackage } from "../import/package.js";
 import { parseChunk, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
-import { createFieldResolver, duplicateIdentity, prepareRow, type PreparedRow } from "../import/prepare.js";
+import { createFieldResolver, duplicateFinder, duplicateIdentity, prepareRow, type PreparedRow } from "../import/prepare.js";
 import type { Failure } from "./deps.js";
 import type { ImportTarget } from "./import-context.js";
 
@@ -21,31 +21,25 @@ export function checkSpool(r: SpoolResult, target: ImportTarget): { ok: true; sp
   return checked.ok ? { ok: true, spool: r.spool } : { ok: false, status: 400, errors: checked.errors };
 }
 
+type Resolver = ReturnType<typeof createFieldResolver>;
+
+/** Chunk `c` of the spool parsed and prepared (row indexes count from the file's first record). */
+function prepareChunk(spool: PackageSpool, c: number, target: ImportTarget, resolve: Resolver): { ok: true; rows: PreparedRow[] } | Failure {
+  const parsed = parseChunk(spool, c);
+  if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
+  const base = c * RECORDS_PER_CHUNK;
+  return { ok: true, rows: parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve)) };
+}
+
 /** Each chunk of the spool parsed and prepared, in file order; a chunk that does not parse ends it. */
 export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): Generator<{ ok: true; rows: PreparedRow[] } | Failure> {
   const resolve = createFieldResolver(target.definition, target.profile);
   const count = spool.recordChunks?.length ?? 0;
   for (let c = 0; c < count; c++) {
-    const parsed = parseChunk(spool, c);
-    if (!parsed.ok) return yield { ok: false, status: 400, errors: parsed.errors };
-    const base = c * RECORDS_PER_CHUNK;
-    yield { ok: true, rows: parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve)) };
+    const chunk = prepareChunk(spool, c, target, resolve);
+    yield chunk;
+    if (!chunk.ok) return;
   }
-}
-
-/** Notes rows whose identity was seen before: all rows of a repeated identity, the first one too. */
-export function duplicateFinder() {
-  const firstRow = new Map<string, number>();
-  const duplicates = new Set<number>();
-  return {
-    duplicates,
-    see(r: PreparedRow): void {
-      if (r.identity === null) return;
-      const first = firstRow.get(r.identity);
-      if (first === undefined) firstRow.set(r.identity, r.rowIndex);
-      else duplicates.add(first).add(r.rowIndex);
-    },
-  };
 }
 
 /**
@@ -72,10 +66,9 @@ export function* preparedChunks(scan: ScannedPackage, target: ImportTarget): Gen
   for (let c = 0; c < chunks.length; c++) {
     let rows = scan.kept?.[c];
     if (!rows) {
-      const parsed = parseChunk(scan.spool, c);
-      if (!parsed.ok) throw new Error("a scanned chunk no longer parses"); // the first pass parsed the same text
-      const base = c * RECORDS_PER_CHUNK;
-      rows = parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
+      const chunk = prepareChunk(scan.spool, c, target, resolve);
+      if (!chunk.ok) throw new Error("a scanned chunk no longer parses"); // the first pass parsed the same text
+      rows = chunk.rows;
     } else scan.kept![c] = []; // handed out once; let it go with the rows
     for (const r of rows) if (scan.duplicates.has(r.rowIndex)) r.errors.push(duplicateIdentity(r));
     yield rows;

@@ -1,16 +1,14 @@
-import type { Upload } from "../import/package-spool.js";
 import { planRowOf } from "../import/classify.js";
-import { RECORDS_PER_CHUNK, type PackageSpool } from "../import/package-spool.js";
-import { duplicateIdentity, type PreparedRow } from "../import/prepare.js";
+import { RECORDS_PER_CHUNK, type PackageSpool, type Upload } from "../import/package-spool.js";
+import { duplicateFinder, duplicateIdentity, type PreparedRow } from "../import/prepare.js";
 import { Action, PlanRowStatus } from "../schemas/enums.js";
-import { ROWS_IN_RESPONSE, createRunRows } from "../import/run-rows.js";
+import { createRunRows } from "../import/run-rows.js";
 import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
-import { entityRef, lookupMatches, planProfile, resolveTarget } from "./import-context.js";
-import { checkSpool, duplicateFinder, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
-import type { ImportTarget } from "./import-context.js";
+import { entityRef, lookupMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
+import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
 import { rowsEvent, rowsUrl } from "./run-rows-events.js";
 
 /** The plan and its JSON text exactly as stored in the log (and sent to the client). */
@@ -139,5 +137,3 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
     })(),
   };
 }
-
-export { ROWS_IN_RESPONSE };

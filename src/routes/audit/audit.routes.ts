@@ -5,6 +5,7 @@ import { authResponses, envelope, security } from "../common.js";
 
 const tags = ["Audit and replay"];
 const time = z.string().datetime({ offset: true }).optional();
+const runIdParams = z.object({ runId: z.string().min(1).max(200).openapi({ param: { name: "runId", in: "path" } }) });
 
 export const events = createRoute({
   method: "get",
@@ -52,7 +53,7 @@ export const importRun = createRoute({
   security,
   middleware: [requireScope("audit:read")] as const,
   summary: "The full stored plan, apply result or ExportImportResult of one run, byte-for-byte.",
-  request: { params: z.object({ runId: z.string().min(1).max(200).openapi({ param: { name: "runId", in: "path" } }) }) },
+  request: { params: runIdParams },
   responses: { 200: envelope("The stored result.", ImportRunResult), 404: envelope("Unknown run.", ImportRunResult), ...authResponses },
 });
 
@@ -66,7 +67,7 @@ export const importRunRows = createRoute({
   description:
     "A plan or apply with more than 10,000 rows answers with the first 10,000, `RowsComplete: false` and this URL. Pages are in row order: pass the `NextAfter` of a page as `after` to get the next; `NextAfter` is null on the last page. Works for runs of any size, and for the rows an interrupted apply committed.",
   request: {
-    params: z.object({ runId: z.string().min(1).max(200).openapi({ param: { name: "runId", in: "path" } }) }),
+    params: runIdParams,
     query: z.object({
       after: z.coerce.number().int().min(0).default(0).openapi({ description: "Rows after this RowIndex." }),
       limit: z.coerce.number().int().min(1).max(10_000).default(1000),
