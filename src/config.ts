@@ -42,11 +42,11 @@ export function readConfig(env: Env) {
     libsqlUrl: env.LIBSQL_URL || "file:data/import-service.db",
     libsqlAuthToken: env.LIBSQL_AUTH_TOKEN || undefined,
     /**
-     * Node only, embedded file only: run the connection on a worker thread so an apply's commits
-     * overlap its JavaScript. Off by default: on a loaded 2-core machine it measured slower
-     * (bench/notes-writepath.md, 2026-11-23 worker thread).
+     * Node only, embedded file only: an apply's commits run on a worker thread and overlap its
+     * JavaScript; reads stay on this thread (split-client.ts). On unless LIBSQL_THREAD=false
+     * (bench/notes-writepath.md, 2026-11-23 split reads).
      */
-    libsqlThread: env.LIBSQL_THREAD === "true",
+    libsqlThread: env.LIBSQL_THREAD !== "false",
     apiTokens,
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,

@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isEmbeddedUrl, prepareEmbedded } from "../store/open-client.js";
+import { createSplitClient } from "./split-client.js";
 import { createThreadClient } from "./thread-client.js";
 
 /** Shared by the Node and Deno entries: both load `node:` modules and npm packages from node_modules. */
@@ -15,8 +16,9 @@ export const BUSY_TIMEOUT_MS = 5000;
 
 export type OpenOptions = {
   /**
-   * Node only: run an embedded file's connection on its own worker thread (thread-client.ts),
-   * so SQLite's work on a commit overlaps the JavaScript that prepares the next one.
+   * Node only: an embedded file's writes on their own worker thread (thread-client.ts), so
+   * SQLite's work on a commit overlaps the JavaScript that prepares the next one; reads stay on
+   * a connection of this thread (split-client.ts).
    */
   thread?: boolean;
 };
@@ -33,7 +35,7 @@ export async function openDatabase(url: string, authToken?: string, options: Ope
   // On the database thread the same applies: one connection there, calls run one at a time.
   const embedded = isEmbeddedUrl(url);
   const config = embedded ? { url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: 1 } : { url, authToken };
-  const client = embedded && options.thread ? createThreadClient(config) : createClient(config);
+  const client = embedded && options.thread ? createSplitClient(createClient(config), createThreadClient(config)) : createClient(config);
   if (embedded) await prepareEmbedded(client);
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS });
   return client;

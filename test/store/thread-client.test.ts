@@ -7,10 +7,11 @@ import { openDatabase } from "../../src/runtime/open-database.js";
 import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 
 /**
- * The Node server's embedded file runs on a worker thread (src/runtime/thread-client.ts). What
- * the store relies on must come through the thread hop unchanged: pragmas set once hold for every
- * later call, calls run in the order they were sent, rows have the client's shape, and a failed
- * statement surfaces as the LibsqlError / LibsqlBatchError the in-thread client throws.
+ * The Node server's embedded file writes on a worker thread (src/runtime/thread-client.ts) and
+ * reads on the main thread (split-client.ts). What the store relies on must come through
+ * unchanged: pragmas set once hold for every later call on both connections, a read after a
+ * write sees it, rows have the client's shape, and a failed statement surfaces as the
+ * LibsqlError / LibsqlBatchError the in-thread client throws.
  */
 let dir: string;
 let client: Client;
@@ -31,19 +32,34 @@ describe("embedded database on its own thread", () => {
     expect(Number((await client.execute("SELECT count(*) AS n FROM __drizzle_migrations")).rows[0]!.n)).toBeGreaterThan(0);
   });
 
-  it("answers in the order calls were sent, rows in the client's shape", async () => {
+  it("a read started after a write resolved sees it, rows in the client's shape", async () => {
     await client.execute("CREATE TABLE o (k INTEGER PRIMARY KEY, v TEXT, b BLOB)");
-    const write = client.batch([{ sql: "INSERT INTO o (k, v, b) VALUES (?, ?, ?)", args: [1, "one", new Uint8Array([1, 2]).buffer] }], "write");
-    const read = client.execute({ sql: "SELECT k, v, b FROM o WHERE k = ?", args: [1] });
-    const [written, rs] = await Promise.all([write, read]);
-    expect(written[0]!.rowsAffected).toBe(1);
-    expect(written[0]!.lastInsertRowid).toBe(1n);
+    const [written] = await client.batch([{ sql: "INSERT INTO o (k, v, b) VALUES (?, ?, ?)", args: [1, "one", new Uint8Array([1, 2]).buffer] }], "write");
+    const rs = await client.execute({ sql: "SELECT k, v, b FROM o WHERE k = ?", args: [1] });
+    expect(written!.rowsAffected).toBe(1);
+    expect(written!.lastInsertRowid).toBe(1n);
     expect(rs.columns).toEqual(["k", "v", "b"]);
     const row = rs.rows[0]!;
     expect([row[0], row.k, row[1], row.v, row.length]).toEqual([1, 1, "one", "one", 3]);
     expect(new Uint8Array(row.b as ArrayBuffer)).toEqual(new Uint8Array([1, 2]));
     expect(Object.keys(row)).toEqual(["k", "v", "b"]);
-    expect(rs.toJSON()).toMatchObject({ rows: [[1, "one", "AQI="]], lastInsertRowid: null });
+    // A write's result crossed the thread hop: its rows come back in the same shape.
+    const [returned] = await client.batch([{ sql: "INSERT INTO o (k, v) VALUES (2, 'two') RETURNING k, v", args: [] }], "write");
+    expect(Object.keys(returned!.rows[0]!)).toEqual(["k", "v"]);
+    expect(returned!.toJSON()).toMatchObject({ rows: [[2, "two"]] });
+  });
+
+  it("reads run on a connection of this thread, writes and schema changes on the database thread", async () => {
+    // A TEMP table exists only on the connection that made it: the writer's is invisible to reads.
+    await client.execute("CREATE TEMP TABLE only_writer (x)");
+    await client.execute("WITH v(x) AS (SELECT 1) INSERT INTO only_writer SELECT x FROM v");
+    await expect(client.execute("SELECT x FROM only_writer")).rejects.toMatchObject({ code: "SQLITE_ERROR" });
+    await expect(client.execute("WITH w AS (SELECT x FROM only_writer) SELECT * FROM w")).rejects.toMatchObject({ code: "SQLITE_ERROR" });
+    await expect(client.batch(["SELECT x FROM only_writer"], "read")).rejects.toBeInstanceOf(LibsqlError);
+    expect((await client.batch(["SELECT x FROM only_writer"], "write"))[0]!.rows.map((r) => r.x)).toEqual([1]);
+    // Per-connection pragmas hold on the reading connection too (a SELECT of a pragma runs there).
+    const read = async (name: string) => (await client.execute(`SELECT * FROM pragma_${name}()`)).rows[0]![0];
+    expect(await Promise.all(["cache_size", "busy_timeout", "foreign_keys", "synchronous"].map(read))).toEqual([-65536, 5000, 1, 2]);
   });
 
   it("surfaces a constraint failure as the client's LibsqlBatchError, codes and statement index included", async () => {
