@@ -50,13 +50,14 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
  * Commits stay strictly ordered, each one atomic batch, and a row's result is recorded with its
  * change exactly as in applyChunk.
  *
- * Chunk k+1's lookup is sent before chunk k's commit, so it sees the state without that commit.
- * That decides the same: the rows of one file have distinct identities (a repeated identity makes
- * every row that has it an error, which writes nothing), so chunk k's commit never creates or
- * changes what a row of chunk k+1 matches; other writers are caught at commit time as always.
- * Chunk k+1's commit is built assuming chunk k's succeeds (its rows event takes the next
- * version). A chunk whose commit fails takes applyChunk's path (split and decided again against
- * fresh state), and the chunk built meanwhile is thrown away and decided and built again after it.
+ * Chunk k+1's lookup is sent before chunk k's commit, so it may or may not see that commit (with
+ * the database thread, reads run beside the writer). Either decides the same: the rows of one
+ * file have distinct identities (a repeated identity makes every row that has it an error, which
+ * writes nothing), so chunk k's commit never creates or changes what a row of chunk k+1 matches;
+ * other writers are caught at commit time as always. Chunk k+1's commit is built assuming chunk
+ * k's succeeds (its rows event takes the next version). A chunk whose commit fails takes
+ * applyChunk's path (split and decided again against fresh state), and the chunk built meanwhile
+ * is thrown away and decided and built again after it.
  */
 export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chunks: Iterable<PreparedRow[]>, meta: EventMetadata, runId: string, recorder: RowsRecorder): Promise<void> {
   // The identity fields are read with each chunk's lookup, as applyPreparedRows reads them per call.
