@@ -1,7 +1,7 @@
 import { normalizeIdentity } from "../domain/keys.js";
 
-/** An entity with identity fields, its id and field keys also as UTF-8, as the pages hold them. */
-export type ClaimEntity = { id: Uint8Array; fields: Uint8Array[] };
+/** An entity with identity fields: per field, the start of its index rows (`entity US field US`) as UTF-8. */
+export type ClaimEntity = { fields: Uint8Array[] };
 
 const US = 0x1f;
 const RS = 0x1e;
@@ -10,7 +10,7 @@ const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
 export const claimEntities = (fieldsByEntity: Iterable<{ entity: string; fields: string[] }>): ClaimEntity[] =>
-  [...fieldsByEntity].map(({ entity, fields }) => ({ id: utf8.encode(entity), fields: fields.map((f) => utf8.encode(f)) }));
+  [...fieldsByEntity].map(({ entity, fields }) => ({ fields: fields.map((f) => utf8.encode(`${entity}\x1f${f}\x1f`)) }));
 
 /** SQL BLOB (or text) as bytes; null when SQL gave NULL. */
 const bytesOf = (value: unknown): Uint8Array | null =>
@@ -19,9 +19,9 @@ const bytesOf = (value: unknown): Uint8Array | null =>
 /**
  * Whether a page of the identity index (`held`: its rows as rowText writes them, `entity US field
  * US value US instance`, RS between rows) is exactly what the page's instances imply (`values`:
- * per instance of an entity with identity fields `id US entity US json…`, one JSON value per
- * identity field in field order, '' when absent, RS between instances; a row of '' stands for
- * fields that are not valid JSON, which this never judges).
+ * per instance of an entity with identity fields `id US n US json…`, n its entity's index in
+ * `entities` in decimal, one JSON value per identity field in field order, '' when absent, RS
+ * between instances; a row of '' stands for fields that are not valid JSON, never judged).
  *
  * Compared as bytes, as SQL returns both: building the implied rows as JS strings, decoding the
  * held page and comparing the two cost ~60 ms of a 100k replay (strings, flattening, GC). Most
@@ -33,16 +33,21 @@ export function claimsMatch(values: unknown, held: unknown, entities: readonly C
   const h = bytesOf(held) ?? EMPTY;
   let at = 0;
   let claims = 0;
-  let entity: ClaimEntity | undefined;
   // Plain loops over locals (no closures): this runs for every byte of both pages.
   for (let start = 0; v !== null; ) {
     let end = v.indexOf(RS, start);
     if (end < 0) end = v.length;
-    // id US entity US json (US json)…: a row that does not split so implies nothing known.
+    // id US n US json (US json)…: a row that does not split so implies nothing known.
     const a = v.indexOf(US, start);
     const b = a < 0 || a > end ? -1 : v.indexOf(US, a + 1);
-    if (b < 0 || b > end) return false;
-    if (!entity || !same(v, a + 1, b, entity.id, 0)) entity = entities.find((e) => same(v, a + 1, b, e.id, 0));
+    if (b < 0 || b > end || b === a + 1 || b - a > 8) return false;
+    let n = 0;
+    for (let i = a + 1; i < b; i++) {
+      const d = v[i]! - 0x30;
+      if (d < 0 || d > 9) return false;
+      n = n * 10 + d;
+    }
+    const entity = entities[n];
     if (!entity) return false;
     let from = b + 1;
     for (let j = 0; j < entity.fields.length; j++) {
@@ -66,14 +71,10 @@ export function claimsMatch(values: unknown, held: unknown, entities: readonly C
             if (h[at] !== RS) return false;
             at++;
           }
-          const field = entity.fields[j]!;
-          const idAt = at + (b - a - 1) + 1 + field.length + 1 + (vTo - vFrom) + 1;
-          if (idAt + (a - start) > h.length) return false;
-          if (!same(v, a + 1, b, h, at)) return false;
-          at += b - a - 1;
-          if (h[at++] !== US || !same(field, 0, field.length, h, at)) return false;
-          at += field.length;
-          if (h[at++] !== US || !same(value, vFrom, vTo, h, at)) return false;
+          const head = entity.fields[j]!;
+          if (!same(head, 0, head.length, h, at)) return false;
+          at += head.length;
+          if (!same(value, vFrom, vTo, h, at)) return false;
           at += vTo - vFrom;
           if (h[at++] !== US || !same(v, start, a, h, at)) return false;
           at += a - start;

@@ -103,12 +103,13 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   // The columns after the event-shaped start: only those this check knows.
   if (shape.restColumns.map((c) => c.name).join() !== "version,created_at,updated_at,deleted") return null;
 
-  // Per instance of an entity with identity fields: its id, entity and the JSON value of each
-  // identity field ('' when absent). JSON functions throw on malformed text, and a live row may
-  // hold anything: only valid fields are read. claimsMatch normalizes them in JS.
+  // Per instance of an entity with identity fields: its id, the entity's index in `entities` (not
+  // its 36-byte id: claimsMatch knows it by the index) and the JSON value of each identity field
+  // ('' when absent). JSON functions throw on malformed text, and a live row may hold anything:
+  // only valid fields are read. claimsMatch normalizes them in JS.
   const identityValues = entities.length
     ? `CASE l.entity_id ${entities
-        .map(({ entity, fields }) => `WHEN ${sqlText(entity)} THEN CASE WHEN json_valid(l.fields) THEN concat_ws(x'1f', l.id, l.entity_id, ${fields.map((f) => `coalesce(l.fields -> '$."${f}"', '')`).join(", ")}) ELSE '' END`)
+        .map(({ entity, fields }, i) => `WHEN ${sqlText(entity)} THEN CASE WHEN json_valid(l.fields) THEN concat_ws(x'1f', l.id, '${i}', ${fields.map((f) => `coalesce(l.fields -> '$."${f}"', '')`).join(", ")}) ELSE '' END`)
         .join(" ")} END`
     : "NULL";
   const claimed = claimEntities(entities);
