@@ -74,7 +74,7 @@ export const pageText = (rowTextSql: string) => `CAST(group_concat(${rowTextSql}
  */
 export class StreamHasher {
   private readonly digests: Promise<Uint8Array>[] = [];
-  private buffer = new Uint8Array(CHUNK);
+  private readonly buffer = new Uint8Array(CHUNK);
   private filled = 0;
   rows = 0;
   bytes = 0;
@@ -93,20 +93,30 @@ export class StreamHasher {
     return waitFor ? waitFor.then(() => undefined) : Promise.resolve();
   }
 
-  private append(data: Uint8Array) {
+  private append(data: Uint8Array<ArrayBuffer>) {
     this.bytes += data.length;
-    while (data.length > 0) {
+    if (this.filled > 0) {
       const n = Math.min(CHUNK - this.filled, data.length);
       this.buffer.set(data.subarray(0, n), this.filled);
       this.filled += n;
       data = data.subarray(n);
       if (this.filled === CHUNK) this.flush();
     }
+    // Whole chunks are hashed straight from the page: digest() copies its input when it is called
+    // (Web Crypto: "a copy of the bytes held by the data parameter"), so nothing is copied here.
+    while (data.length >= CHUNK) {
+      this.digests.push(sha256(data.subarray(0, CHUNK)));
+      data = data.subarray(CHUNK);
+    }
+    if (data.length > 0) {
+      this.buffer.set(data, 0);
+      this.filled = data.length;
+    }
   }
 
+  /** Hashes the started chunk. Its buffer is reused at once: digest() has taken a copy. */
   private flush() {
     this.digests.push(sha256(this.buffer.subarray(0, this.filled)));
-    this.buffer = new Uint8Array(CHUNK);
     this.filled = 0;
   }
 

@@ -1,8 +1,8 @@
 import { eventCatalog } from "../../events/catalog.js";
 import { upcast } from "../../events/upcast.js";
-import { normalizeIdentity } from "../domain/keys.js";
 import { projectEvents } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
+import { claimEntities, claimsMatch } from "./claims.js";
 import { CHECKSUM_ORDER, CHECKSUM_PAGE, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Query } from "./checksum.js";
 import { identityFieldIntroduced, renameDdl, replayName, type ProjectionDdl } from "./rebuild.js";
 import { RUN_EVENT_TYPES, runEventRows } from "./run-rows.js";
@@ -84,7 +84,6 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
   }
 }
 
-const utf8 = new TextDecoder();
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** The patch an instance event applies, as projectEvents builds it (Fields, Changes, or {}). */
 const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb_extract(${e}.data, '$.Fields') WHEN 'InstanceUpdated' THEN jsonb_extract(${e}.data, '$.Changes') ELSE '{}' END`;
@@ -104,15 +103,16 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   // The columns after the event-shaped start: only those this check knows.
   if (shape.restColumns.map((c) => c.name).join() !== "version,created_at,updated_at,deleted") return null;
 
-  // Per instance of an entity with identity fields: its id, entity and the JSON value of each
-  // identity field ('' when absent). JSON functions throw on malformed text, and a live row may
-  // hold anything: only valid fields are read. normalizeIdentity turns them into claims in JS.
+  // Per instance of an entity with identity fields: its id, the entity's index in `entities` (not
+  // its 36-byte id: claimsMatch knows it by the index) and the JSON value of each identity field
+  // ('' when absent). JSON functions throw on malformed text, and a live row may hold anything:
+  // only valid fields are read. claimsMatch normalizes them in JS.
   const identityValues = entities.length
     ? `CASE l.entity_id ${entities
-        .map(({ entity, fields }) => `WHEN ${sqlText(entity)} THEN CASE WHEN json_valid(l.fields) THEN concat_ws(x'1f', l.id, l.entity_id, ${fields.map((f) => `coalesce(l.fields -> '$."${f}"', '')`).join(", ")}) ELSE '' END`)
+        .map(({ entity, fields }, i) => `WHEN ${sqlText(entity)} THEN CASE WHEN json_valid(l.fields) THEN concat_ws(x'1f', l.id, '${i}', ${fields.map((f) => `coalesce(l.fields -> '$."${f}"', '')`).join(", ")}) ELSE '' END`)
         .join(" ")} END`
     : "NULL";
-  const fieldsByEntity = new Map(entities.map((e) => [e.entity, e.fields]));
+  const claimed = claimEntities(entities);
 
   // Updates and deletes of an entity with identity fields move claims in ways not followed here.
   const untouched = (e: string) =>
@@ -141,7 +141,7 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
 
   const instancesPage = (after: boolean) => `
     SELECT ${pageText(`concat(p, x'1f', ${shape.rest((c) => `"${c.name}"`)})`)} AS body, count(*) AS n, max(id) AS last, sum(version) AS events,
-      sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, group_concat(claims, x'1e') AS claims
+      sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, CAST(group_concat(claims, x'1e') AS BLOB) AS claims
     FROM (SELECT l.id, l.version, l.entity_id, l.created_at, l.updated_at, l.deleted, ${shape.prefix} AS p,
             e1.type AS ty, e1.schema_version AS sv, e1.data AS d, e1.recorded_at AS at, json_valid(l.fields) AS valid,
             CASE WHEN l.version = 2 THEN coalesce(${twice}, 0) WHEN l.version <> 1 THEN coalesce(${folded}, 0) END AS ok
@@ -149,7 +149,7 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
           FROM instances l LEFT JOIN events e1 ON e1.stream_id = 'instance-' || l.id AND e1.stream_version = 1
           ${after ? "WHERE l.id > ?" : ""} ORDER BY l.id LIMIT ${CHECKSUM_PAGE})`;
   const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
-  // As bytes, as tableChecksum reads them: hashed as they are, decoded once for the comparison.
+  // As bytes, as tableChecksum reads them: hashed and compared as they are.
   const keysPage = (where: string) => `SELECT ${pageText(rowText(keyColumns, "k"))} AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
 
   const instances = new StreamHasher();
@@ -163,8 +163,7 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
     const range = rangeWhere("k.instance_id", { after, upTo: last });
     const [held] = await q({ sql: keysPage(range.sql), args: range.args });
     if (Number(row?.ok ?? 0) !== n) return null;
-    const heldText = held?.held === null || held?.held === undefined ? null : held.held instanceof ArrayBuffer ? utf8.decode(held.held) : String(held.held);
-    if (impliedClaims(row?.claims, fieldsByEntity) !== (heldText === null ? "" : `${heldText}\x1e`)) return null;
+    if (!claimsMatch(row?.claims, held?.held, claimed)) return null;
     events += Number(row?.events ?? 0);
     await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
     if (last === null) break;
@@ -173,59 +172,4 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   // Every instance event belongs to exactly one verified row: none is left over.
   if (events !== instanceEvents) return null;
   return { instances: { rows: instances.rows, checksum: await instances.checksum() }, instance_keys: { rows: keys.rows, checksum: await keys.checksum() } };
-}
-
-/**
- * The identity index rows (as rowText writes them, each ended by RS) that a page of instances
- * implies: per instance, in field order, the field's normalized value if it has one.
- */
-function impliedClaims(values: unknown, fieldsByEntity: Map<string, string[]>): string {
-  if (values === null || values === undefined) return "";
-  const text = String(values);
-  let out = "";
-  for (let start = 0; start <= text.length; ) {
-    let end = text.indexOf("\x1e", start);
-    if (end < 0) end = text.length;
-    // id US entity US json (US json)…: one JSON value ('' when absent) per identity field.
-    const a = text.indexOf("\x1f", start);
-    const b = a < 0 || a > end ? -1 : text.indexOf("\x1f", a + 1);
-    const fields = b < 0 || b > end ? undefined : fieldsByEntity.get(text.slice(a + 1, b));
-    // Malformed fields ('' from SQL) or a row that does not split cleanly: nothing to derive.
-    if (!fields) return "\0";
-    const id = text.slice(start, a);
-    const entity = text.slice(a + 1, b);
-    let from = b + 1;
-    for (let j = 0; j < fields.length; j++) {
-      let to = text.indexOf("\x1f", from);
-      if (to < 0 || to > end) to = end;
-      // One value per field, the last one ending the row.
-      if ((to === end) !== (j === fields.length - 1)) return "\0";
-      if (to > from) {
-        const value = identityValue(text.slice(from, to));
-        if (value === undefined) return "\0";
-        if (value !== null) out += `${entity}\x1f${fields[j]!}\x1f${value}\x1f${id}\x1e`;
-      }
-      from = to + 1;
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
-/**
- * A JSON string of printable ASCII without escapes, upper case letters or spaces at either end:
- * normalizeIdentity returns its content unchanged (nothing to trim, NFC and lower case change no
- * such character), and most identity values (e-mail addresses) are such strings.
- */
-const NORMALIZED = /^"[!#-@[\]-~](?:[ !#-@[\]-~]*[!#-@[\]-~])?"$/;
-
-/** normalizeIdentity of a JSON value (undefined: not JSON). A string without escapes is its own content. */
-function identityValue(json: string): string | null | undefined {
-  if (NORMALIZED.test(json)) return json.slice(1, -1);
-  if (json.charCodeAt(0) === 34 && !json.includes("\\")) return normalizeIdentity(json.slice(1, -1));
-  try {
-    return normalizeIdentity(JSON.parse(json));
-  } catch {
-    return undefined;
-  }
 }
