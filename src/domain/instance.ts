@@ -13,6 +13,9 @@ export type InstanceState = {
   Deleted: boolean;
 };
 
+/** What deciding a plan row reads of the instance it matches (a plan looks up only these). */
+export type PlanMatch = Pick<InstanceState, "Id" | "Fields" | "RowVersion" | "Deleted">;
+
 export const initialInstance = (): InstanceState | null => null;
 
 /** RFC 7396 merge patch over flat field maps: null clears a field. The SQL projection uses json_patch, the same rule. */

@@ -1,4 +1,4 @@
-import type { InstanceState } from "../domain/instance.js";
+import type { InstanceState, PlanMatch } from "../domain/instance.js";
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import type { Issue } from "../schemas/api.js";
 import { Action, IdentityMode, ImportMode, type ActionValue } from "../schemas/enums.js";
@@ -49,7 +49,7 @@ export function classifyRow(row: PreparedRow, matched: InstanceState | null, def
  * classifyRow as the plan row it turns into (toPlanRow), without the values apply would write.
  * The plan row takes over the prepared row's issue arrays: the row must not be used again.
  */
-export function planRowOf(row: PreparedRow, matched: InstanceState | null, definition: EntityDefinition, profile: Profile): PlanRow {
+export function planRowOf(row: PreparedRow, matched: PlanMatch | null, definition: EntityDefinition, profile: Profile): PlanRow {
   const live = liveOf(matched);
   const errors = row.errors;
   const action = decide(row, matched, live, definition, profile, errors, null);
@@ -64,7 +64,7 @@ export function planRowOf(row: PreparedRow, matched: InstanceState | null, defin
   };
 }
 
-const liveOf = (matched: InstanceState | null) => (matched && !matched.Deleted ? matched : null);
+const liveOf = <M extends PlanMatch>(matched: M | null) => (matched && !matched.Deleted ? matched : null);
 
 /**
  * The decision itself: appends the row's new issues to `errors` and returns the action. With
@@ -73,8 +73,8 @@ const liveOf = (matched: InstanceState | null) => (matched && !matched.Deleted ?
  */
 function decide(
   row: PreparedRow,
-  matched: InstanceState | null,
-  live: InstanceState | null,
+  matched: PlanMatch | null,
+  live: PlanMatch | null,
   definition: EntityDefinition,
   profile: Profile,
   errors: Issue[],

@@ -1,5 +1,5 @@
 import type { InValue, Row } from "@libsql/client";
-import type { InstanceState } from "../domain/instance.js";
+import type { InstanceState, PlanMatch } from "../domain/instance.js";
 import { normalizeKey } from "../domain/keys.js";
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import type { EventStore } from "../store/event-store.js";
@@ -49,7 +49,12 @@ const MATCHES_JSON = (matchKey: string) =>
   `'[' || group_concat(concat('[', json_quote(${matchKey}), ',', json_quote(i.id), ',', json_quote(i.entity_id), ',', i.fields, ',',
      json_quote(i.row_version), ',', i.version, ',', json_quote(i.created_at), ',', json_quote(i.updated_at), ',', i.deleted, ']'), ',') || ']' AS matches`;
 
+/** The same for a plan, which reads only these members of a match: a fifth less text to build and parse. */
+const PLAN_MATCHES_JSON = (matchKey: string) =>
+  `'[' || group_concat(concat('[', json_quote(${matchKey}), ',', json_quote(i.id), ',', i.fields, ',', json_quote(i.row_version), ',', i.deleted, ']'), ',') || ']' AS matches`;
+
 type MatchTuple = [string, string, string, Record<string, unknown>, string, number, string, string, number];
+type PlanMatchTuple = [string, string, Record<string, unknown>, string, number];
 
 function matchesOf(rows: Row[]): Map<string, InstanceState> {
   const out = new Map<string, InstanceState>();
@@ -57,6 +62,15 @@ function matchesOf(rows: Row[]): Map<string, InstanceState> {
     if (row.matches === null) continue; // no match in this chunk
     for (const [key, Id, EntityId, Fields, RowVersion, Version, CreatedAtUtc, UpdatedAtUtc, deleted] of JSON.parse(String(row.matches)) as MatchTuple[])
       out.set(key, { Id, EntityId, Fields, RowVersion, Version, CreatedAtUtc, UpdatedAtUtc, Deleted: deleted === 1 });
+  }
+  return out;
+}
+
+function planMatchesOf(rows: Row[]): Map<string, PlanMatch> {
+  const out = new Map<string, PlanMatch>();
+  for (const row of rows) {
+    if (row.matches === null) continue;
+    for (const [key, Id, Fields, RowVersion, deleted] of JSON.parse(String(row.matches)) as PlanMatchTuple[]) out.set(key, { Id, Fields, RowVersion, Deleted: deleted === 1 });
   }
   return out;
 }
@@ -110,27 +124,29 @@ async function inChunks(values: string[], run: (json: string) => Promise<Row[]>)
   return out;
 }
 
+const BY_IDS = (select: string) => `SELECT ${select} FROM instances i WHERE i.entity_id = ? AND i.id IN (SELECT value FROM json_each(?))`;
+// CROSS JOIN keeps json_each outside: one primary-key probe per value, without first building
+// the ephemeral index an IN (subquery) gets (≈ 10 % of the query). Values are unique.
+const BY_IDENTITY = (select: string) => `SELECT ${select} FROM json_each(?3) j CROSS JOIN instance_keys k ON k.entity_id = ?1 AND k.field_key = ?2 AND k.value = j.value
+              JOIN instances i ON i.id = k.instance_id`;
+
 export async function instancesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, InstanceState>> {
-  return matchesOf(
-    await inChunks([...new Set(ids)], (list) =>
-      store.query({ sql: `SELECT ${MATCHES_JSON("i.id")} FROM instances i WHERE i.entity_id = ? AND i.id IN (SELECT value FROM json_each(?))`, args: [entityId, list] }),
-    ),
-  );
+  return matchesOf(await inChunks([...new Set(ids)], (list) => store.query({ sql: BY_IDS(MATCHES_JSON("i.id")), args: [entityId, list] })));
 }
 
 /** Identity value → instance, through the identity index, in one join per chunk. */
 export async function instancesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, InstanceState>> {
-  return matchesOf(
-    await inChunks([...new Set(values)], (list) =>
-      store.query({
-        // CROSS JOIN keeps json_each outside: one primary-key probe per value, without first
-        // building the ephemeral index an IN (subquery) gets (≈ 10 % of the query). Values are unique.
-        sql: `SELECT ${MATCHES_JSON("k.value")} FROM json_each(?3) j CROSS JOIN instance_keys k ON k.entity_id = ?1 AND k.field_key = ?2 AND k.value = j.value
-              JOIN instances i ON i.id = k.instance_id`,
-        args: [entityId, fieldKey, list],
-      }),
-    ),
-  );
+  return matchesOf(await inChunks([...new Set(values)], (list) => store.query({ sql: BY_IDENTITY(MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
+}
+
+/** instancesByIds with only what a plan reads. */
+export async function planMatchesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, PlanMatch>> {
+  return planMatchesOf(await inChunks([...new Set(ids)], (list) => store.query({ sql: BY_IDS(PLAN_MATCHES_JSON("i.id")), args: [entityId, list] })));
+}
+
+/** instancesByIdentity with only what a plan reads. */
+export async function planMatchesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, PlanMatch>> {
+  return planMatchesOf(await inChunks([...new Set(values)], (list) => store.query({ sql: BY_IDENTITY(PLAN_MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
 }
 
 export async function listInstances(store: EventStore, entityId: string, limit: number, after: string | null): Promise<InstanceState[]> {

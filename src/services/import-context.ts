@@ -1,5 +1,5 @@
-import type { InstanceState } from "../domain/instance.js";
-import { instancesByIdentity, instancesByIds, findDefinition, findProfile } from "../projections/queries.js";
+import type { InstanceState, PlanMatch } from "../domain/instance.js";
+import { instancesByIdentity, instancesByIds, findDefinition, findProfile, planMatchesByIdentity, planMatchesByIds } from "../projections/queries.js";
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import { IdentityMode } from "../schemas/enums.js";
 import type { EntityRef, PlanProfile } from "../schemas/transfer.js";
@@ -32,6 +32,16 @@ export async function lookupMatches(deps: Deps, target: ImportTarget, rows: Prep
   const { definition, profile } = target;
   if (profile.IdentityMode === IdentityMode.Field) return instancesByIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
   if (profile.IdentityMode === IdentityMode.InstanceId) return instancesByIds(deps.store, definition.Id, values);
+  return new Map();
+}
+
+/** lookupMatches with only what deciding a plan row reads. */
+export async function lookupPlanMatches(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, PlanMatch>> {
+  const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
+  if (values.length === 0) return new Map();
+  const { definition, profile } = target;
+  if (profile.IdentityMode === IdentityMode.Field) return planMatchesByIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
+  if (profile.IdentityMode === IdentityMode.InstanceId) return planMatchesByIds(deps.store, definition.Id, values);
   return new Map();
 }
 

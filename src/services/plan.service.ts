@@ -7,7 +7,7 @@ import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
-import { entityRef, lookupMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
+import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
 import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
 import { rowsEvent, rowsUrl } from "./run-rows-events.js";
 
@@ -90,7 +90,7 @@ type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> }
  */
 export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
   const decide = async (prepared: PreparedRow[]) => {
-    const matches = await lookupMatches(deps, target, prepared);
+    const matches = await lookupPlanMatches(deps, target, prepared);
     return prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
   };
   if (spool.recordCount > onePassUpTo) {

@@ -87,6 +87,36 @@ describe("package spool", () => {
     expect(!notObject.ok && notObject.errors[0]!.Message).toMatch(/expected an object/);
   });
 
+  it("the fast record cutter cuts exactly where scan alone does: same chunks, counts and errors, any pieces, depth limits, damage", () => {
+    // Strings with escapes, quotes and brackets inside, so a wrong skip shows as a wrong cut.
+    const tricky = fc.constantFrom('a"b', "c\\d", "\\", '\\"', "]}", "{[", "ü\u0001", "");
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 4 }), tricky, fc.dictionary(tricky, fc.oneof(tricky, fc.jsonValue({ maxDepth: 2 }))));
+    const doc = fc.record({ FormatVersion: fc.constant(1), Records: fc.array(value, { maxLength: 12 }) });
+    const cutBy = (text: string, cut: number[], maxDepth: number, fastRecords: boolean) => {
+      const s = createPackageSpooler({ maxDepth, recordsPerChunk: 3, fastRecords });
+      let at = 0;
+      for (const size of cut) {
+        if (at >= text.length) break;
+        s.push(text.slice(at, at + size));
+        at += size;
+      }
+      if (at < text.length) s.push(text.slice(at));
+      const r = s.end();
+      if (!r.ok) return r;
+      const chunks = r.spool.recordChunks;
+      return { members: r.spool.members, count: r.spool.recordCount, chunks: chunks ? Array.from({ length: chunks.length }, (_, i) => chunks.get(i)) : null };
+    };
+    fc.assert(
+      fc.property(doc, fc.nat(), fc.constantFrom("none", "delete", "insert"), fc.constantFrom(",", "]", "}", "{", "[", '"', "\\", "x"), fc.integer({ min: 1, max: 8 }), sizes, fc.constantFrom(0, 1), (d, at, how, ch, maxDepth, cut, indent) => {
+        const base = JSON.stringify(d, null, indent);
+        const p = at % base.length;
+        const text = how === "none" ? base : how === "delete" ? base.slice(0, p) + base.slice(p + 1) : base.slice(0, p) + ch + base.slice(p);
+        expect(cutBy(text, cut, maxDepth, true)).toEqual(cutBy(text, cut, maxDepth, false));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("refuses nesting deeper than the limit without reading further", () => {
     const deep = `{"Records": [${"[".repeat(70)}${"]".repeat(70)}]}`;
     const r = spoolPieces(deep, [7]);

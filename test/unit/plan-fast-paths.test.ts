@@ -115,6 +115,10 @@ const dateTimeText = fc
     fc.constantFrom("", " ", "\t"),
   )
   .map(([y, mo, d, h, mi, s, ms, zone, pad]) => `${pad}${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${zone}${pad}`);
+/** Dates with out-of-range months and days, leap years and centuries (read digit by digit in isCalendarDate). */
+const dateText = fc
+  .tuple(fc.oneof(digits(4, 9999), fc.constantFrom("1900", "2000", "2024", "2100", "0000")), digits(2, 13), digits(2, 32), fc.constantFrom("", " "))
+  .map(([y, mo, d, pad]) => `${pad}${y}-${mo}-${d}${pad}`);
 const validDateTime = fc.date({ min: new Date(Date.UTC(1000, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString());
 const rawValue = fc.oneof(
   fc.constant(null),
@@ -127,6 +131,7 @@ const rawValue = fc.oneof(
   fc.constantFrom("Applied", "applied", " INTERVIEW ", "hired", "Hire", "a@b.at", " x@y.com ", "+43 660 1234567", "12", " 7 ", "1e3", "yes", "No", "https://a.at/x"),
   dateTimeText,
   validDateTime,
+  dateText,
   fc.array(fc.integer(), { maxLength: 2 }),
   fc.object({ maxDepth: 0 }),
 );
@@ -155,6 +160,13 @@ describe("the plan's fast paths match the reference", () => {
     fc.assert(
       fc.property(fc.oneof(dateTimeText, validDateTime), (t) => {
         expect(normalizeValue(seenAt, t, 1)).toEqual(referenceValue(seenAt, t, 1));
+      }),
+      { numRuns: 20_000 },
+    );
+    const birthDate = fields.find((f) => f.Key === "birth_date")!;
+    fc.assert(
+      fc.property(dateText, (t) => {
+        expect(normalizeValue(birthDate, t, 1)).toEqual(referenceValue(birthDate, t, 1));
       }),
       { numRuns: 20_000 },
     );
