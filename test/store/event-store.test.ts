@@ -83,14 +83,17 @@ describe("libSQL event store", () => {
 
   it("stores each event's data and metadata text exactly as JSON.stringify writes it, at positions in commit order", async () => {
     // Multi-event commits travel as one JSON array through json_each(); `->` must give back every
-    // escape (lone surrogates, control characters), number literal and key order untouched.
+    // escape (lone surrogates, control characters), number literal and key order untouched, and a
+    // metadata shared by the commit's events is bound once and stored for each of them.
     const text = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 });
     const value = fc.oneof(text, fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((n) => Number(n)), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }));
     const fields = fc.dictionary(text, value, { maxKeys: 6 });
     await fc.assert(
-      fc.asyncProperty(fc.array(fields, { minLength: 2, maxLength: 8 }), text, async (all, requestId) => {
+      // One metadata object for the whole commit (bound once) or one per event (one per row).
+      fc.asyncProperty(fc.array(fields, { minLength: 2, maxLength: 8 }), text, fc.boolean(), async (all, requestId, shared) => {
         const metadata = { Actor: "prop", RequestId: requestId, CorrelationId: null, CausationId: null };
-        const events = all.map((Fields, i): NewEvent => ({ ...created(`p-${uuidv7()}`), data: { InstanceId: `p${i}`, EntityId: "e", Fields, RowVersion: "r", RunId: null }, metadata }));
+        const metaOf = (i: number) => (shared ? metadata : { ...metadata, CorrelationId: `${requestId}${i}` });
+        const events = all.map((Fields, i): NewEvent => ({ ...created(`p-${uuidv7()}`), data: { InstanceId: `p${i}`, EntityId: "e", Fields, RowVersion: "r", RunId: null }, metadata: metaOf(i) }));
         const r = await store.append({ events, projections: [], recordedAt: at });
         if (!r.ok) throw new Error(r.reason);
         const rows = await store.query({ sql: "SELECT event_id, data, metadata FROM events WHERE position BETWEEN ? AND ? ORDER BY position", args: [r.firstPosition, r.lastPosition] });
