@@ -35,8 +35,13 @@ export async function openDatabase(url: string, authToken?: string, options: Ope
   // On the database thread the same applies: one connection there, calls run one at a time.
   const embedded = isEmbeddedUrl(url);
   const config = embedded ? { url, authToken, timeout: BUSY_TIMEOUT_MS, concurrency: 1 } : { url, authToken };
-  const client = embedded && options.thread ? createSplitClient(createClient(config), createThreadClient(config)) : createClient(config);
+  const writer = embedded && options.thread ? createThreadClient(config) : null;
+  const client = writer ? createSplitClient(createClient(config), writer) : createClient(config);
   if (embedded) await prepareEmbedded(client);
+  // The writer reads little (index pages for its inserts, kept in its page cache); without its own
+  // mapping, the file's pages are mapped once, by the reader, not counted twice in the RSS
+  // (1M bench: peak 826 -> 694 MiB, apply and replay no slower).
+  if (writer) await writer.execute("PRAGMA mmap_size = 0");
   await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS });
   return client;
 }
