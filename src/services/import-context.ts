@@ -4,6 +4,7 @@ import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import { IdentityMode } from "../schemas/enums.js";
 import type { EntityRef, PlanProfile } from "../schemas/transfer.js";
 import { createFieldResolver, markDuplicateIdentities, prepareRow, type PreparedRow } from "../import/prepare.js";
+import type { EventStore } from "../store/event-store.js";
 import type { Deps, Failure } from "./deps.js";
 import { entityNotFound } from "./definitions.service.js";
 import { profileNotFound } from "./profiles.service.js";
@@ -25,25 +26,28 @@ export function prepareAll(records: unknown[], target: ImportTarget): PreparedRo
   return rows;
 }
 
-/** The current instance each row matches, looked up in bulk. */
-export async function lookupMatches(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, InstanceState>> {
-  const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
-  if (values.length === 0) return new Map();
-  const { definition, profile } = target;
-  if (profile.IdentityMode === IdentityMode.Field) return instancesByIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
-  if (profile.IdentityMode === IdentityMode.InstanceId) return instancesByIds(deps.store, definition.Id, values);
-  return new Map();
-}
+type Lookups<T> = {
+  byIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, T>>;
+  byIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, T>>;
+};
+
+/** What each row matches by the profile's identity mode, looked up in bulk. */
+const lookupBy =
+  <T>({ byIdentity, byIds }: Lookups<T>) =>
+  async (deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, T>> => {
+    const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
+    if (values.length === 0) return new Map();
+    const { definition, profile } = target;
+    if (profile.IdentityMode === IdentityMode.Field) return byIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
+    if (profile.IdentityMode === IdentityMode.InstanceId) return byIds(deps.store, definition.Id, values);
+    return new Map();
+  };
+
+/** The current instance each row matches. */
+export const lookupMatches = lookupBy<InstanceState>({ byIdentity: instancesByIdentity, byIds: instancesByIds });
 
 /** lookupMatches with only what deciding a plan row reads. */
-export async function lookupPlanMatches(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, PlanMatch>> {
-  const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
-  if (values.length === 0) return new Map();
-  const { definition, profile } = target;
-  if (profile.IdentityMode === IdentityMode.Field) return planMatchesByIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
-  if (profile.IdentityMode === IdentityMode.InstanceId) return planMatchesByIds(deps.store, definition.Id, values);
-  return new Map();
-}
+export const lookupPlanMatches = lookupBy<PlanMatch>({ byIdentity: planMatchesByIdentity, byIds: planMatchesByIds });
 
 export const entityRef = (d: EntityDefinition): EntityRef => ({ Id: d.Id, Key: d.Key, DisplayNameSingular: d.DisplayNameSingular, DisplayNamePlural: d.DisplayNamePlural });
 export const planProfile = (p: Profile): PlanProfile => ({ Id: p.Id, Key: p.Key, Name: p.Name, ImportMode: p.ImportMode, IdentityMode: p.IdentityMode });
