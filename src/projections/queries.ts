@@ -139,14 +139,22 @@ export async function instancesByIdentity(store: EventStore, entityId: string, f
   return matchesOf(await inChunks([...new Set(values)], (list) => store.query({ sql: BY_IDENTITY(MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
 }
 
+/**
+ * A plan writes nothing while it decides, so its lookups run beside this thread where they can
+ * (queryBeside): the plan prepares the next chunk meanwhile. Each answer is one JSON text.
+ */
+const planQuery = (store: EventStore) => store.queryBeside ?? store.query;
+
 /** instancesByIds with only what a plan reads. */
 export async function planMatchesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, PlanMatch>> {
-  return planMatchesOf(await inChunks([...new Set(ids)], (list) => store.query({ sql: BY_IDS(PLAN_MATCHES_JSON("i.id")), args: [entityId, list] })));
+  const query = planQuery(store);
+  return planMatchesOf(await inChunks([...new Set(ids)], (list) => query({ sql: BY_IDS(PLAN_MATCHES_JSON("i.id")), args: [entityId, list] })));
 }
 
 /** instancesByIdentity with only what a plan reads. */
 export async function planMatchesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, PlanMatch>> {
-  return planMatchesOf(await inChunks([...new Set(values)], (list) => store.query({ sql: BY_IDENTITY(PLAN_MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
+  const query = planQuery(store);
+  return planMatchesOf(await inChunks([...new Set(values)], (list) => query({ sql: BY_IDENTITY(PLAN_MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
 }
 
 export async function listInstances(store: EventStore, entityId: string, limit: number, after: string | null): Promise<InstanceState[]> {

@@ -10,6 +10,7 @@ import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
 import { fileChunks } from "./file-chunks.js";
 import { openDatabase, type OpenOptions } from "./open-database.js";
+import { besideConnection } from "./split-client.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
 const nodeSha256 = (): IncrementalHash => {
@@ -43,7 +44,7 @@ export type Service = {
 /** Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions (Node only). */
 export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions = {}): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
-  const store = createLibsqlEventStore(client);
+  const store = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined });
   const background = createBackgroundTasks();
   let tokens = config.apiTokens;
   let token: string | null = null;

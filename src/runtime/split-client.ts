@@ -16,6 +16,17 @@ import { LibsqlError, type Client, type InArgs, type InStatement, type Transacti
  * reader, where the per-connection ones (cache_size, mmap_size, busy_timeout) must hold too.
  */
 export function createSplitClient(reader: Client, writer: Client): Client {
+  const client = splitClient(reader, writer);
+  writers.set(client, writer);
+  return client;
+}
+
+const writers = new WeakMap<Client, Client>();
+
+/** The database thread's connection of a split client (for EventStore.queryBeside), else null. */
+export const besideConnection = (client: Client): Client | null => writers.get(client) ?? null;
+
+function splitClient(reader: Client, writer: Client): Client {
   // Reads already sent finish before the reader closes, as calls sent to the writer do.
   const reading = new Set<Promise<unknown>>();
   const read = <T>(start: () => Promise<T>): Promise<T> => {

@@ -1,6 +1,7 @@
 import { planRowOf } from "../import/classify.js";
 import { RECORDS_PER_CHUNK, type PackageSpool, type Upload } from "../import/package-spool.js";
 import { duplicateFinder, duplicateIdentity, type PreparedRow } from "../import/prepare.js";
+import type { PlanMatch } from "../domain/instance.js";
 import { Action, PlanRowStatus } from "../schemas/enums.js";
 import { createRunRows } from "../import/run-rows.js";
 import { summarizePlan } from "../import/summaries.js";
@@ -89,10 +90,9 @@ type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> }
  * Bigger files take two passes, the second streaming, so memory stays bounded by the spooled text.
  */
 export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
-  const decide = async (prepared: PreparedRow[]) => {
-    const matches = await lookupPlanMatches(deps, target, prepared);
-    return prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
-  };
+  const decideWith = (prepared: PreparedRow[], matches: Map<string, PlanMatch>) =>
+    prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
+  const decide = async (prepared: PreparedRow[]) => decideWith(prepared, await lookupPlanMatches(deps, target, prepared));
   if (spool.recordCount > onePassUpTo) {
     const scanned = scanPackage(spool, target);
     if (!scanned.ok) return scanned;
@@ -109,14 +109,24 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
   const finder = duplicateFinder();
   // How many errors each row had from preparing it: a duplicate keeps those, not the decision's.
   const ownErrors = new Uint32Array(spool.recordCount + 1);
+  // One chunk's lookup in flight while the next chunk is parsed and prepared (they overlap when
+  // the lookup runs on the database thread, see planMatchesByIdentity).
+  let looking: { rows: PreparedRow[]; matches: Promise<Map<string, PlanMatch>> } | null = null;
   for (const chunk of preparedFromSpool(spool, target)) {
-    if (!chunk.ok) return chunk;
+    if (!chunk.ok) {
+      await looking?.matches.catch(() => undefined);
+      return chunk;
+    }
     for (const r of chunk.rows) {
       if (r.identity !== null) ownErrors[r.rowIndex] = r.errors.length;
       finder.see(r);
     }
-    chunks.push(await decide(chunk.rows));
+    const next = { rows: chunk.rows, matches: lookupPlanMatches(deps, target, chunk.rows) };
+    next.matches.catch(() => undefined); // awaited below
+    if (looking) chunks.push(decideWith(looking.rows, await looking.matches));
+    looking = next;
   }
+  if (looking) chunks.push(decideWith(looking.rows, await looking.matches));
   const duplicates = finder.duplicates;
   for (const rowIndex of duplicates) {
     const row = chunks[Math.floor((rowIndex - 1) / RECORDS_PER_CHUNK)]![(rowIndex - 1) % RECORDS_PER_CHUNK]!;

@@ -57,6 +57,12 @@ export interface EventStore {
   readStream(streamId: string): Promise<StoredEvent[]>;
   /** Reads a projection. */
   query(stmt: Stmt): Promise<Row[]>;
+  /**
+   * Optional: `query` on a connection that runs beside this thread (the Node server's database
+   * thread), so the caller can do other work while it runs. It sees every committed write; a
+   * read queued behind a commit waits for it, so writers should not use it.
+   */
+  queryBeside?(stmt: Stmt): Promise<Row[]>;
   /** Writes outside the log (idempotency records): one atomic batch, serialized with appends. */
   write(stmts: Stmt[]): Promise<void>;
   close(): Promise<void>;

@@ -47,7 +47,8 @@ const INSERT_EVENT = "INSERT INTO events (event_id, stream_id, stream_version, t
 const turn: () => Promise<void> =
   typeof setImmediate === "function" ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
 
-export function createLibsqlEventStore(client: Client): EventStore {
+/** `beside`: a second connection to the same database for `queryBeside` (see EventStore). */
+export function createLibsqlEventStore(client: Client, { beside }: { beside?: Client } = {}): EventStore {
   const exclusive = createMutex();
   const embedded = client.protocol === "file";
   const settle = async <T>(result: T): Promise<T> => (embedded && (await turn()), result);
@@ -84,6 +85,7 @@ export function createLibsqlEventStore(client: Client): EventStore {
     async query(stmt) {
       return (await client.execute(stmt)).rows;
     },
+    ...(beside && { queryBeside: async (stmt: Stmt) => (await beside.execute(stmt)).rows }),
     async close() {
       client.close();
     },

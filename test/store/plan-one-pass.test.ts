@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../src/runtime/open-database.js";
+import { besideConnection } from "../../src/runtime/split-client.js";
 import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 import type { EventStore } from "../../src/store/event-store.js";
 import { createDefinition } from "../../src/services/definitions.service.js";
@@ -36,17 +37,26 @@ beforeAll(async () => {
   const seed = Array.from({ length: 1000 }, (_, i) => ({ Fields: { email: `person${i}@example.at`, first_name: `P${i}`, last_name: "L", age: i % 90 } }));
   expect((await applyImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(seed)), "1-1000")).ok).toBe(true);
 });
+/** The same file opened as the Node server opens it: writes and queryBeside on the database thread. */
+let threaded: EventStore | null = null;
+async function besideStore(): Promise<EventStore> {
+  if (threaded) return threaded;
+  const client = await openDatabase(`file:${join(dir, "db.db")}`, undefined, { thread: true });
+  return (threaded = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined }));
+}
+
 afterAll(async () => {
+  await threaded?.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function rowsOf(records: unknown[], onePassUpTo: number): Promise<PlanRow[]> {
+async function rowsOf(records: unknown[], onePassUpTo: number, on: EventStore = store): Promise<PlanRow[]> {
   const resolved = await resolveTarget(deps(), CANDIDATE.Key, BY_EMAIL.Key);
   if (!resolved.ok) throw new Error("no target");
   const spool = spoolText(pkgText(records), 64);
   if (!spool.ok) throw new Error("no spool");
-  const planned = await planRows(deps(), resolved.target, spool.spool, onePassUpTo);
+  const planned = await planRows({ ...deps(), store: on }, resolved.target, spool.spool, onePassUpTo);
   if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
   const out: PlanRow[] = [];
   for await (const chunk of planned.chunks) out.push(...chunk);
@@ -72,6 +82,10 @@ describe("plan rows in one pass", () => {
     const twoPass = await rowsOf(records, 0);
     expect(onePass).toHaveLength(N);
     expect(JSON.stringify(onePass)).toBe(JSON.stringify(twoPass));
+    // The Node server's store looks them up on its database thread, one chunk ahead: the same rows.
+    const beside = await besideStore();
+    expect(beside.queryBeside).toBeDefined();
+    expect(JSON.stringify(await rowsOf(records, 250_000, beside))).toBe(JSON.stringify(onePass));
     const dups = onePass.filter((r) => r.Errors.some((e) => e.Code === "duplicate_identity_in_file"));
     expect(dups.length).toBeGreaterThan(300);
     expect(dups.some((r) => r.Errors.length > 1)).toBe(true);
@@ -86,8 +100,10 @@ describe("plan rows in one pass", () => {
     if (!spool.ok) throw new Error("no spool");
     const one = await planRows(deps(), resolved.target, spool.spool, 250_000);
     const two = await planRows(deps(), resolved.target, spool.spool, 0);
+    const ahead = await planRows({ ...deps(), store: await besideStore() }, resolved.target, spool.spool, 250_000);
     expect(one.ok).toBe(false);
     expect(one).toEqual(two);
+    expect(ahead).toEqual(one);
   });
 });
 
