@@ -64,10 +64,7 @@ export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chu
   const read = (chunk: PreparedRow[]) => Promise.all([lookupMatches(deps, target, chunk), identityFieldsOf(deps.store, target.definition.Id)]);
   /** Decides a chunk and builds its commit; `ahead`: rows events of commits still in flight before it. */
   const build = (chunk: PreparedRow[], [matches, identityFields]: [Map<string, InstanceState>, string[]], ahead: number) => {
-    const decisions = chunk.map((r) => classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
-    const writes = decisions.map((d) => (rowHasErrors(d) || d.action === Action.Skip ? null : toEvent(deps, target, d, runId)));
-    const rows = decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
-    const pending = writes.filter((w) => w !== null).map((w) => w.pending);
+    const { rows, pending } = decideChunk(deps, target, chunk, matches, runId);
     const recorded = recorder.eventFor(rows, ahead);
     if (recorded) pending.push(recorded);
     const commit = pending.length ? buildCommit(deps, pending, meta, commitOptions(target, identityFields)) : null;
@@ -121,17 +118,15 @@ async function applyChunk(
   identityFields: string[],
   recorder: RowsRecorder | undefined,
 ): Promise<ApplyRow[]> {
-  const decisions = await decide(deps, target, chunk);
-  const writes = decisions.map((d) => (rowHasErrors(d) || d.action === Action.Skip ? null : toEvent(deps, target, d, runId)));
-  const pending = writes.filter((w) => w !== null);
-  const rows = decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
+  const { decisions, rows, pending } = decideChunk(deps, target, chunk, await lookupMatches(deps, target, chunk), runId);
   const recorded = recorder?.eventFor(rows) ?? null;
-  if (pending.length === 0 && recorded === null) {
+  if (recorded) pending.push(recorded);
+  if (pending.length === 0) {
     recorder?.committed(rows);
     return rows;
   }
 
-  const outcome = await commitEvents(deps, [...pending.map((w) => w.pending), ...(recorded ? [recorded] : [])], meta, commitOptions(target, identityFields));
+  const outcome = await commitEvents(deps, pending, meta, commitOptions(target, identityFields));
   if (outcome.ok) {
     recorder?.committed(rows);
     return rows;
@@ -157,9 +152,13 @@ async function applyChunk(
   ];
 }
 
-async function decide(deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<RowDecision[]> {
-  const matches = await lookupMatches(deps, target, rows);
-  return rows.map((r) => classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
+/** A chunk decided against `matches`: each row's decision and result, and the events of the ready rows. */
+function decideChunk(deps: Deps, target: ImportTarget, chunk: PreparedRow[], matches: Map<string, InstanceState>, runId: string) {
+  const decisions = chunk.map((r) => classifyRow(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
+  const writes = decisions.map((d) => (rowHasErrors(d) || d.action === Action.Skip ? null : toEvent(deps, target, d, runId)));
+  const rows = decisions.map((d, i) => toApplyRow(d, writes[i]?.written ?? null));
+  const pending: PendingEvent[] = writes.filter((w) => w !== null).map((w) => w.pending);
+  return { decisions, rows, pending };
 }
 
 function toEvent(deps: Deps, target: ImportTarget, d: RowDecision, runId: string): { pending: PendingEvent; written: Written } {
