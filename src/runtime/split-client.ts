@@ -16,17 +16,6 @@ import { LibsqlError, type Client, type InArgs, type InStatement, type Transacti
  * reader, where the per-connection ones (cache_size, mmap_size, busy_timeout) must hold too.
  */
 export function createSplitClient(reader: Client, writer: Client): Client {
-  const client = splitClient(reader, writer);
-  writers.set(client, writer);
-  return client;
-}
-
-const writers = new WeakMap<Client, Client>();
-
-/** The database thread's connection of a split client (for EventStore.queryBeside), else null. */
-export const besideConnection = (client: Client): Client | null => writers.get(client) ?? null;
-
-function splitClient(reader: Client, writer: Client): Client {
   // Reads already sent finish before the reader closes, as calls sent to the writer do.
   const reading = new Set<Promise<unknown>>();
   const read = <T>(start: () => Promise<T>): Promise<T> => {
@@ -42,7 +31,7 @@ function splitClient(reader: Client, writer: Client): Client {
     protocol: "file",
     async execute(stmtOrSql: InStatement | string, args?: InArgs) {
       const stmt = typeof stmtOrSql === "string" ? { sql: stmtOrSql, args: args ?? [] } : stmtOrSql;
-      const sql = typeof stmt === "string" ? stmt : stmt.sql;
+      const sql = stmt.sql;
       if (isRead(sql)) return read(() => reader.execute(stmt));
       if (isPragma(sql)) {
         // One after the other: switching to WAL on both at once can fail with SQLITE_BUSY (a
@@ -74,8 +63,14 @@ function splitClient(reader: Client, writer: Client): Client {
       void Promise.allSettled(reading).then(() => reader.close());
     },
   };
+  writers.set(client, writer);
   return client;
 }
+
+const writers = new WeakMap<Client, Client>();
+
+/** The database thread's connection of a split client (for EventStore.queryBeside), else null. */
+export const besideConnection = (client: Client): Client | null => writers.get(client) ?? null;
 
 const WRITING_VERB = /\b(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b/i;
 

@@ -19,18 +19,17 @@ export const ROWS_PER_STATEMENT = 5000;
  * materialized once: selecting `->` from json_each's `value` directly would render each row's
  * text again for every column. ORDER BY k keeps positions in commit order.
  */
-const INSERT_EVENTS = `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
+const insertEvents = (metadata: string) => `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
   INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-  SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v -> 5, v -> 6, ?2 FROM r ORDER BY k`;
+  SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v -> 5, ${metadata}, ?2 FROM r ORDER BY k`;
+const INSERT_EVENTS = insertEvents("v -> 6");
 /**
- * The same rows without their metadata, `[event_id, stream_id, stream_version, type,
- * schema_version, data]`, when every event of the run carries the same metadata (all of a
- * commit's events usually do): it is serialized once and bound as ?3, instead of being written,
- * copied to the database thread and parsed again once per event (≈ a quarter of an apply's event text).
+ * The same rows without their metadata, when every event of the run carries the same metadata
+ * (all of a commit's events usually do): it is serialized once and bound as ?3, instead of being
+ * written, copied to the database thread and parsed again once per event (≈ a quarter of an
+ * apply's event text).
  */
-const INSERT_EVENTS_SHARED_METADATA = `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
-  INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-  SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v -> 5, ?3, ?2 FROM r ORDER BY k`;
+const INSERT_EVENTS_SHARED_METADATA = insertEvents("?3");
 /**
  * A commit of one event (a definition, a profile, a plan or apply with its whole result) inserts
  * it with plain parameters: a result of many megabytes is not worth parsing as JSON again.
@@ -138,15 +137,16 @@ function eventInserts(events: NewEvent[], recordedAt: string): Stmt[] {
     for (let start = 0; start < run.length; start += ROWS_PER_STATEMENT) {
       const slice = run.slice(start, start + ROWS_PER_STATEMENT);
       const metadata = slice[0]!.metadata;
+      const shared = slice.every((e) => e.metadata === metadata);
+      const rows = slice.map((e) => {
+        const row: unknown[] = [e.eventId, e.streamId, e.streamVersion, e.type, currentSchemaVersion(e.type), e.data];
+        if (!shared) row.push(e.metadata);
+        return row;
+      });
       // One JSON.stringify for the whole chunk: faster than a string per row, and data and
       // metadata come out exactly as JSON.stringify(e.data) and JSON.stringify(e.metadata) would.
-      if (slice.every((e) => e.metadata === metadata)) {
-        const rows = slice.map((e) => [e.eventId, e.streamId, e.streamVersion, e.type, currentSchemaVersion(e.type), e.data]);
-        stmts.push({ sql: INSERT_EVENTS_SHARED_METADATA, args: [JSON.stringify(rows), recordedAt, JSON.stringify(metadata)] });
-      } else {
-        const rows = slice.map((e) => [e.eventId, e.streamId, e.streamVersion, e.type, currentSchemaVersion(e.type), e.data, e.metadata]);
-        stmts.push({ sql: INSERT_EVENTS, args: [JSON.stringify(rows), recordedAt] });
-      }
+      const json = JSON.stringify(rows);
+      stmts.push(shared ? { sql: INSERT_EVENTS_SHARED_METADATA, args: [json, recordedAt, JSON.stringify(metadata)] } : { sql: INSERT_EVENTS, args: [json, recordedAt] });
     }
     run = [];
   };
