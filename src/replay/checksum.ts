@@ -129,12 +129,15 @@ export class StreamHasher {
   }
 }
 
+/** A page of a table by key range (lower bound exclusive, upper bound inclusive, null: open). */
+export type PageRange = { after: InValue | null; upTo: InValue | null };
+
 /**
  * Pages of a table in checksum order, each the rows whose first order column lies in a range
  * (lower bound exclusive, null: from the start; upper bound inclusive, null: to the end).
  * Ranges cover whole groups of that column, so a page never splits rows that share it.
  */
-export async function* pageRanges(query: Query, table: string, column: string, page = CHECKSUM_PAGE): AsyncGenerator<{ after: InValue | null; upTo: InValue | null }> {
+export async function* pageRanges(query: Query, table: string, column: string, page = CHECKSUM_PAGE): AsyncGenerator<PageRange> {
   for (let after: InValue | null = null; ; ) {
     const [row] = await query({
       sql: `SELECT count(*) AS n, max(c) AS upTo FROM (SELECT "${column}" AS c FROM ${table} ${after === null ? "" : `WHERE "${column}" > ?`} ORDER BY "${column}" LIMIT ${page})`,
@@ -152,7 +155,7 @@ export async function* pageRanges(query: Query, table: string, column: string, p
 }
 
 /** The WHERE clause (and its arguments) of a page range on `column`. */
-export function rangeWhere(column: string, range: { after: InValue | null; upTo: InValue | null }): { sql: string; args: InValue[] } {
+export function rangeWhere(column: string, range: PageRange): { sql: string; args: InValue[] } {
   const where: string[] = [];
   const args: InValue[] = [];
   if (range.after !== null) (where.push(`${column} > ?`), args.push(range.after));

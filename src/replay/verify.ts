@@ -3,7 +3,7 @@ import { upcast } from "../../events/upcast.js";
 import { projectEvents } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
 import { claimEntities, claimsMatch } from "./claims.js";
-import { CHECKSUM_ORDER, CHECKSUM_PAGE, instanceText, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type Query } from "./checksum.js";
+import { CHECKSUM_ORDER, instanceText, pageRanges, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type PageRange, type Query } from "./checksum.js";
 import { identityFieldIntroduced, renameDdl, replayName, type ProjectionDdl } from "./rebuild.js";
 import { RUN_EVENT_TYPES, runEventRows } from "./run-rows.js";
 import type { ProjectionReport } from "./replay.js";
@@ -52,7 +52,7 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
   stmts.push(...(await runEventRows(q, replayName)));
 
   const instanceEvents = ["InstanceCreated", "InstanceUpdated", "InstanceDeleted"].reduce((n, t) => n + (types.get(t) ?? 0), 0);
-  const checked = await verifyInstancesAndKeys(q, identity, instanceEvents);
+  const checked = await verifyInstancesAndKeys(q, store.queryBeside ?? q, identity, instanceEvents);
   if (!checked) return null;
 
   const small = ["entity_definitions", "profiles", "import_runs"] as const;
@@ -93,7 +93,7 @@ const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb
  * claims those instances imply, one range of instance ids at a time, hashing both tables as
  * tableChecksum does. Null when anything differs or is not covered by these checks.
  */
-async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string>>, instanceEvents: number): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
+async function verifyInstancesAndKeys(q: Query, qPage: Query, identity: Map<string, Set<string>>, instanceEvents: number): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
   const entities = [...identity].map(([entity, fields]) => ({ entity, fields: [...fields].sort() }));
   if (entities.some((e) => e.fields.some((f) => !/^[A-Za-z0-9_]+$/.test(f)))) return null; // field keys go into JSON paths
   const keyColumns = await tableColumns(q, "instance_keys");
@@ -139,35 +139,48 @@ async function verifyInstancesAndKeys(q: Query, identity: Map<string, Set<string
   // are valid JSON, so they cannot be a cut-short prefix of the event's) and it has its times.
   const single = `valid AND ty = 'InstanceCreated' AND sv IN (1, 2) AND instr(d, p) = 1 AND created_at = at AND updated_at = at AND deleted = 0`;
 
-  const instancesPage = (after: boolean) => `
-    SELECT ${pageText(`concat(p, x'1f', ${shape.rest((c) => `"${c.name}"`)})`)} AS body, count(*) AS n, max(id) AS last, sum(version) AS events,
+  const instancesPage = (where: string) => `
+    SELECT ${pageText(`concat(p, x'1f', ${shape.rest((c) => `"${c.name}"`)})`)} AS body, count(*) AS n, sum(version) AS events,
       sum(CASE WHEN version = 1 THEN ${single} ELSE ok END) AS ok, CAST(group_concat(claims, x'1e') AS BLOB) AS claims
     FROM (SELECT l.id, l.version, l.entity_id, l.created_at, l.updated_at, l.deleted, ${shape.prefix} AS p,
             e1.type AS ty, e1.schema_version AS sv, e1.data AS d, e1.recorded_at AS at, json_valid(l.fields) AS valid,
             CASE WHEN l.version = 2 THEN coalesce(${twice}, 0) WHEN l.version <> 1 THEN coalesce(${folded}, 0) END AS ok
             , ${identityValues} AS claims
           FROM instances l LEFT JOIN events e1 ON e1.stream_id = 'instance-' || l.id AND e1.stream_version = 1
-          ${after ? "WHERE l.id > ?" : ""} ORDER BY l.id LIMIT ${CHECKSUM_PAGE})`;
+          ${where} ORDER BY l.id)`;
   const keysOrder = CHECKSUM_ORDER.instance_keys!.map((c) => `"${c}"`).join(", ");
   // As bytes, as tableChecksum reads them: hashed and compared as they are.
   const keysPage = (where: string) => `SELECT ${pageText(rowText(keyColumns, "k"))} AS held, count(*) AS n FROM (SELECT * FROM instance_keys k ${where} ORDER BY ${keysOrder}) k`;
 
   const instances = new StreamHasher();
   const keys = new StreamHasher();
+  // Page ranges first, so the pages can be asked for ahead of this loop. With a second connection
+  // (the Node server's database thread) it reads the instance pages, two ahead, while this thread
+  // reads the identity index pages and compares and hashes. (Both threads reading instance pages
+  // was no faster: two SQLite threads in one process slow each other down, bench/notes-replay.md.)
+  const ranges: PageRange[] = [];
+  for await (const range of pageRanges(q, "instances", "id")) ranges.push(range);
+  const readPage = (i: number) => {
+    const where = rangeWhere("l.id", ranges[i]!);
+    const rows = qPage({ sql: instancesPage(where.sql), args: where.args });
+    rows.catch(() => undefined); // awaited below, or dropped with the check that failed first
+    return rows;
+  };
+  const ahead = new Map<number, ReturnType<Query>>();
+  const inFlight = qPage === q ? 0 : 2; // bounded: at most that many pages wait in memory
   let events = 0;
-  for (let after: string | null = null; ; ) {
-    const [row] = await q(after === null ? instancesPage(false) : { sql: instancesPage(true), args: [after] });
+  for (let i = 0; i < ranges.length; i++) {
+    for (let next = i; next <= i + inFlight && next < ranges.length; next++) if (!ahead.has(next)) ahead.set(next, readPage(next));
+    const [row] = await ahead.get(i)!;
+    ahead.delete(i);
     const n = Number(row?.n ?? 0);
-    const last = n < CHECKSUM_PAGE ? null : String(row!.last);
-    // The identity index rows of the same instance ids (to the end after the last page).
-    const range = rangeWhere("k.instance_id", { after, upTo: last });
-    const [held] = await q({ sql: keysPage(range.sql), args: range.args });
+    // The identity index rows of the same instance ids.
+    const keyRange = rangeWhere("k.instance_id", ranges[i]!);
+    const [held] = await q({ sql: keysPage(keyRange.sql), args: keyRange.args });
     if (Number(row?.ok ?? 0) !== n) return null;
     if (!claimsMatch(row?.claims, held?.held, claimed)) return null;
     events += Number(row?.events ?? 0);
     await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
-    if (last === null) break;
-    after = last;
   }
   // Every instance event belongs to exactly one verified row: none is left over.
   if (events !== instanceEvents) return null;

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase } from "../../src/runtime/open-database.js";
+import { besideConnection } from "../../src/runtime/split-client.js";
+import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
+import type { EventStore, Stmt } from "../../src/store/event-store.js";
+import { createDefinition } from "../../src/services/definitions.service.js";
+import { createProfile } from "../../src/services/profiles.service.js";
+import { applyImport } from "../../src/services/apply.service.js";
+import { uploadOfText } from "../../src/import/package-spool.js";
+import { projectionDdl } from "../../src/replay/rebuild.js";
+import { replayProjections } from "../../src/replay/replay.js";
+import { verifyProjections } from "../../src/replay/verify.js";
+import { CHECKSUM_PAGE } from "../../src/replay/checksum.js";
+import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
+
+/**
+ * With the Node server's database thread, the in-place replay check reads the instance pages on
+ * that thread, ahead of the loop that compares and hashes them. Over several pages it must report
+ * what it reports on one connection and what a rebuild reports, and find a difference on any page.
+ */
+const INSTANCES = Math.round(CHECKSUM_PAGE * 2.5);
+let dir: string;
+let n = 0;
+const deps = (store: EventStore) => ({ store, now: () => new Date("2026-11-24T00:00:00.000Z"), newId: () => `id-${String(++n).padStart(6, "0")}` });
+const actor = { Actor: "test", RequestId: null, CorrelationId: null };
+const pkgText = (records: unknown[]) => JSON.stringify({ FormatVersion: 1, Records: records });
+const person = (i: number, stage = "new") => ({ Fields: { email: `person${i}@example.at`, first_name: `P${i}`, last_name: "L", age: i % 90, stage } });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "replay-pages-"));
+  const client = await openDatabase(`file:${join(dir, "seed.db")}`);
+  const store = createLibsqlEventStore(client);
+  expect((await createDefinition(deps(store), actor, CANDIDATE as never)).ok).toBe(true);
+  expect((await createProfile(deps(store), actor, CANDIDATE.Key, { ...BY_EMAIL, SkipUnchanged: true } as never)).ok).toBe(true);
+  const all = Array.from({ length: INSTANCES }, (_, i) => person(i));
+  expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(all)), `1-${INSTANCES}`)).ok).toBe(true);
+  // Every seventh instance changed once and every 49th twice: folds on every page.
+  const changed = all.map((p, i) => (i % 7 === 0 ? person(i, "interview") : p));
+  expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(changed)), `1-${INSTANCES}`)).ok).toBe(true);
+  const again = changed.map((p, i) => (i % 49 === 0 ? person(i, "hired") : p));
+  expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(again)), `1-${INSTANCES}`)).ok).toBe(true);
+  await client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+  await store.close();
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A copy of the seeded file, opened as the Node server opens it (thread) or on one connection. */
+async function open(thread: boolean, tamper?: string) {
+  const file = join(dir, `copy-${++n}.db`);
+  copyFileSync(join(dir, "seed.db"), file);
+  const client = await openDatabase(`file:${file}`, undefined, { thread });
+  if (tamper) await client.execute(tamper);
+  const base = createLibsqlEventStore(client, { beside: thread ? (besideConnection(client) ?? undefined) : undefined });
+  const beside: Stmt[] = [];
+  const store: EventStore = base.queryBeside ? { ...base, queryBeside: (s) => (beside.push(s), base.queryBeside!(s)) } : base;
+  return { store, beside };
+}
+
+// Row n of the instances in id order: the middle of the second page, the last page.
+const nth = (i: number) => `(SELECT id FROM instances ORDER BY id LIMIT 1 OFFSET ${i})`;
+const TAMPER = {
+  secondPageFields: `UPDATE instances SET fields = json_set(fields, '$.age', 1000) WHERE id = ${nth(CHECKSUM_PAGE + 17)}`,
+  lastPageVersion: `UPDATE instances SET version = version + 1 WHERE id = ${nth(INSTANCES - 3)}`,
+  lastPageClaim: `DELETE FROM instance_keys WHERE instance_id = ${nth(2 * CHECKSUM_PAGE + 5)}`,
+  secondPageClaimMoved: `UPDATE instance_keys SET instance_id = ${nth(0)} WHERE instance_id = ${nth(CHECKSUM_PAGE + 1)}`,
+};
+
+describe("replay check with the instance pages read on the database thread", () => {
+  it("reads every instance page there and reports what one connection and a rebuild report", async () => {
+    const one = await open(false);
+    const threaded = await open(true);
+    try {
+      const plain = await verifyProjections(one.store, await projectionDdl(one.store));
+      const beside = await verifyProjections(threaded.store, await projectionDdl(threaded.store));
+      expect(plain).not.toBeNull();
+      expect(beside).toEqual(plain);
+      // One query per page of instances went to the database thread, none on one connection.
+      expect(threaded.beside.length).toBe(Math.ceil(INSTANCES / CHECKSUM_PAGE));
+      expect(one.beside).toEqual([]);
+      const full = await replayProjections(threaded.store, { rebuild: true });
+      expect(full.Equal).toBe(true);
+      expect(beside!.projections).toEqual(full.Projections);
+      expect(full.Events).toBe(beside!.events);
+      const instances = full.Projections.find((p) => p.Projection === "instances")!;
+      expect(instances.LiveRows).toBe(INSTANCES);
+    } finally {
+      await one.store.close();
+      await threaded.store.close();
+    }
+  }, 120_000);
+
+  for (const [name, tamper] of Object.entries(TAMPER)) {
+    it(`finds a difference on a later page (${name})`, async () => {
+      const { store } = await open(true, tamper);
+      try {
+        expect(await verifyProjections(store, await projectionDdl(store))).toBeNull();
+        const report = await replayProjections(store);
+        expect(report.Equal).toBe(false);
+        const differs = report.Projections.filter((p) => !p.Equal).map((p) => p.Projection);
+        expect(differs).toEqual([name.endsWith("Fields") || name.endsWith("Version") ? "instances" : "instance_keys"]);
+      } finally {
+        await store.close();
+      }
+    }, 120_000);
+  }
+});
