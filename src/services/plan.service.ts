@@ -6,7 +6,7 @@ import { Action, PlanRowStatus } from "../schemas/enums.js";
 import { createRunRows } from "../import/run-rows.js";
 import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
-import { commitEvents, streams } from "./commit.js";
+import { buildCommit, commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
 import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
@@ -32,13 +32,20 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   const rows = createRunRows<PlanRow, ReturnType<typeof summarizePlan>>(planned.count, summarizePlan);
   let version = 1;
   let pendingRows: PlanRow[] = [];
-  // A big plan keeps every row in the log, a slice per event, written as the plan goes.
+  // A big plan keeps every row in the log, a slice per event, written as the plan goes. One slice
+  // is written (on the database thread, when there is one) while the next is built and rendered.
+  let writing: Promise<void> = Promise.resolve();
   const record = async (force: boolean) => {
     if (!rows.truncated || pendingRows.length === 0 || (!force && pendingRows.length < PLAN_ROWS_PER_EVENT)) return;
-    const outcome = await commitEvents(deps, [rowsEvent(planId, version, pendingRows)], meta);
-    if (!outcome.ok) throw new Error(`recording the plan rows failed: ${outcome.reason}`);
+    const commit = buildCommit(deps, [rowsEvent(planId, version, pendingRows)], meta);
+    deps.store.prepare?.(commit);
     version++;
     pendingRows = [];
+    await writing;
+    writing = deps.store.append(commit).then((outcome) => {
+      if (!outcome.ok) throw new Error(`recording the plan rows failed: ${outcome.reason}`);
+    });
+    writing.catch(() => undefined); // awaited with the next slice or after the last
   };
   for await (const chunk of planned.chunks) {
     rows.add(chunk);
@@ -46,6 +53,7 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
     await record(false);
   }
   await record(true);
+  await writing;
 
   const plan: Plan = {
     PlanId: planId,
