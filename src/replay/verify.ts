@@ -154,14 +154,19 @@ async function verifyInstancesAndKeys(q: Query, qPage: Query, identity: Map<stri
 
   const instances = new StreamHasher();
   const keys = new StreamHasher();
-  // Page ranges first, so the pages can be asked for ahead of this loop. With a second connection
-  // (the Node server's database thread) it reads the instance pages, two ahead, while this thread
-  // reads the identity index pages and compares and hashes. (Both threads reading instance pages
-  // was no faster: two SQLite threads in one process slow each other down, bench/notes-replay.md.)
+  // Each page is a key range, so pages can be asked for ahead of this loop. With a second
+  // connection (the Node server's database thread) it reads the instance pages, two ahead, while
+  // this thread finds the next ranges, reads the identity index pages and compares and hashes.
+  // (Both threads reading instance pages was no faster: two SQLite threads in one process slow
+  // each other down, bench/notes-replay.md.)
+  const rangeList = pageRanges(q, "instances", "id");
   const ranges: PageRange[] = [];
-  for await (const range of pageRanges(q, "instances", "id")) ranges.push(range);
-  const readPage = (i: number) => {
-    const where = rangeWhere("l.id", ranges[i]!);
+  const rangeAt = async (i: number): Promise<PageRange | undefined> => {
+    for (let r; ranges.length <= i && !(r = await rangeList.next()).done; ) ranges.push(r.value);
+    return ranges[i];
+  };
+  const readPage = (range: PageRange) => {
+    const where = rangeWhere("l.id", range);
     const rows = qPage({ sql: instancesPage(where.sql), args: where.args });
     rows.catch(() => undefined); // awaited below, or dropped with the check that failed first
     return rows;
@@ -169,9 +174,16 @@ async function verifyInstancesAndKeys(q: Query, qPage: Query, identity: Map<stri
   const ahead = new Map<number, ReturnType<Query>>();
   const inFlight = qPage === q ? 0 : 2; // bounded: at most that many pages wait in memory
   let events = 0;
-  for (let i = 0; i < ranges.length; i++) {
-    for (let next = i; next <= i + inFlight && next < ranges.length; next++) if (!ahead.has(next)) ahead.set(next, readPage(next));
-    const [row] = await ahead.get(i)!;
+  for (let i = 0; ; i++) {
+    for (let next = i; next <= i + inFlight; next++) {
+      if (ahead.has(next)) continue;
+      const range = await rangeAt(next);
+      if (!range) break;
+      ahead.set(next, readPage(range));
+    }
+    const page = ahead.get(i);
+    if (!page) break;
+    const [row] = await page;
     ahead.delete(i);
     const n = Number(row?.n ?? 0);
     // The identity index rows of the same instance ids.
