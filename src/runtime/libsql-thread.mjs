@@ -34,6 +34,13 @@ const encodeError = (e) =>
       }
     : { name: "Error", message: String(e) };
 
+/** The BLOBs of encoded results, handed over instead of copied (a replay page is ≈ 5 MB). */
+const blobsOf = (results) => {
+  const blobs = new Set();
+  for (const rs of results) for (const row of rs.rows) for (const v of row) if (v instanceof ArrayBuffer) blobs.add(v);
+  return [...blobs];
+};
+
 async function run(op, args) {
   switch (op) {
     case "execute":
@@ -56,7 +63,8 @@ let tail = Promise.resolve();
 parentPort.on("message", ({ id, op, args }) => {
   tail = tail.then(async () => {
     try {
-      parentPort.postMessage({ id, result: await run(op, args) });
+      const result = await run(op, args);
+      parentPort.postMessage({ id, result }, op === "execute" ? blobsOf([result]) : op === "batch" ? blobsOf(result) : []);
     } catch (e) {
       parentPort.postMessage({ id, error: encodeError(e) });
     }
