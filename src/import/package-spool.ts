@@ -385,11 +385,16 @@ export function releaseUpload(upload: Upload | null | undefined): void {
 
 /** Reads one chunk of records; a syntax error names the records it lies in. */
 export function parseChunk(spool: PackageSpool, index: number, perChunk = RECORDS_PER_CHUNK): { ok: true; records: unknown[] } | { ok: false; errors: Issue[] } {
+  return parseChunkText(spool.recordChunks!.get(index), index, spool.recordCount, perChunk);
+}
+
+/** parseChunk on a chunk's text already read (`recordCount`: the file's, for the error's range). */
+export function parseChunkText(text: string, index: number, recordCount: number, perChunk = RECORDS_PER_CHUNK): { ok: true; records: unknown[] } | { ok: false; errors: Issue[] } {
   try {
-    return { ok: true, records: JSON.parse(spool.recordChunks!.get(index)) as unknown[] };
+    return { ok: true, records: JSON.parse(text) as unknown[] };
   } catch (e) {
     const first = index * perChunk + 1;
-    const last = Math.min(spool.recordCount, first + perChunk - 1);
+    const last = Math.min(recordCount, first + perChunk - 1);
     const why = e instanceof SyntaxError ? e.message : "unreadable";
     return { ok: false, errors: [issue("invalid_package", `File is not valid JSON (in Records ${first}–${last}: ${why}).`)] };
   }

@@ -102,7 +102,7 @@ export function duplicateFinder() {
   const duplicates = new Set<number>();
   return {
     duplicates,
-    see(r: PreparedRow): void {
+    see(r: Pick<PreparedRow, "identity" | "rowIndex">): void {
       if (r.identity === null) return;
       const first = firstRow.get(r.identity);
       if (first === undefined) firstRow.set(r.identity, r.rowIndex);

@@ -34,7 +34,7 @@ type Lookups<T> = {
 /** What each row matches by the profile's identity mode, looked up in bulk. */
 const lookupBy =
   <T>({ byIdentity, byIds }: Lookups<T>) =>
-  async (deps: Deps, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, T>> => {
+  async (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, T>> => {
     const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
     if (values.length === 0) return new Map();
     const { definition, profile } = target;

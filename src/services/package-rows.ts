@@ -1,5 +1,5 @@
 import { checkPackage } from "../import/package.js";
-import { parseChunk, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
+import { parseChunkText, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
 import { createFieldResolver, duplicateFinder, duplicateIdentity, prepareRow, type PreparedRow } from "../import/prepare.js";
 import type { Failure } from "./deps.js";
 import type { ImportTarget } from "./import-context.js";
@@ -25,7 +25,12 @@ type Resolver = ReturnType<typeof createFieldResolver>;
 
 /** Chunk `c` of the spool parsed and prepared (row indexes count from the file's first record). */
 function prepareChunk(spool: PackageSpool, c: number, target: ImportTarget, resolve: Resolver): { ok: true; rows: PreparedRow[] } | Failure {
-  const parsed = parseChunk(spool, c);
+  return prepareChunkText(spool.recordChunks!.get(c), c, spool.recordCount, target, resolve);
+}
+
+/** prepareChunk on chunk `c`'s text already read (`recordCount`: the file's). */
+export function prepareChunkText(text: string, c: number, recordCount: number, target: ImportTarget, resolve: Resolver = createFieldResolver(target.definition, target.profile)): { ok: true; rows: PreparedRow[] } | Failure {
+  const parsed = parseChunkText(text, c, recordCount);
   if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
   const base = c * RECORDS_PER_CHUNK;
   return { ok: true, rows: parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve)) };

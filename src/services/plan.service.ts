@@ -1,4 +1,3 @@
-import { planRowOf } from "../import/classify.js";
 import { RECORDS_PER_CHUNK, type PackageSpool, type Upload } from "../import/package-spool.js";
 import { duplicateFinder, duplicateIdentity, type PreparedRow } from "../import/prepare.js";
 import type { PlanMatch } from "../domain/instance.js";
@@ -7,6 +6,7 @@ import { createRunRows } from "../import/run-rows.js";
 import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
 import { buildCommit, commitEvents, streams } from "./commit.js";
+import { decideRows, ownErrorsOf, planChunk, type ChunkPlanner, type PlannedChunk } from "./plan-chunk.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
 import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
@@ -86,6 +86,72 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
 }
 
 type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> } | Failure;
+type Took = (rows: PlanRow[], ownErrors: number[]) => void;
+
+/**
+ * Each chunk planned on this thread, in file order. One chunk's lookup is in flight while the
+ * next chunk is parsed and prepared (they overlap when the lookup runs on the database thread,
+ * see planMatchesByIdentity). Returns the first chunk that does not parse, if any.
+ */
+async function planHere(deps: Deps, target: ImportTarget, spool: PackageSpool, took: Took): Promise<Failure | null> {
+  let looking: { rows: PreparedRow[]; own: number[]; matches: Promise<Map<string, PlanMatch>> } | null = null;
+  for (const chunk of preparedFromSpool(spool, target)) {
+    if (!chunk.ok) {
+      await looking?.matches.catch(() => undefined);
+      return chunk;
+    }
+    const next = { rows: chunk.rows, own: ownErrorsOf(chunk.rows), matches: lookupPlanMatches(deps, target, chunk.rows) };
+    next.matches.catch(() => undefined); // awaited below
+    if (looking) took(decideRows(target, looking.rows, await looking.matches), looking.own);
+    looking = next;
+  }
+  if (looking) took(decideRows(target, looking.rows, await looking.matches), looking.own);
+  return null;
+}
+
+/** Chunks sent to the plan thread and not yet planned there, at most. */
+const AWAY_AHEAD = 2;
+
+/**
+ * planHere on two threads: the plan thread always has a chunk or two to plan (parse, prepare,
+ * look up on its own connection, decide) while this thread plans the next unclaimed chunk itself,
+ * so each thread takes as many chunks as its speed allows (a plan thread that has just started
+ * runs unoptimized code and takes fewer). Rows are taken in file order; the first chunk that does
+ * not parse, in file order, is returned. A chunk the plan thread cannot plan (it has stopped) is
+ * planned here.
+ */
+async function planTwoThreads(deps: Deps, away: ChunkPlanner, target: ImportTarget, spool: PackageSpool, took: Took): Promise<Failure | null> {
+  const count = spool.recordChunks?.length ?? 0;
+  const text = (c: number) => spool.recordChunks!.get(c);
+  const here = (c: number) => planChunk(deps, target, text(c), c, spool.recordCount);
+  const planned: (PlannedChunk | undefined)[] = [];
+  const elsewhere = new Map<number, Promise<void>>();
+  let next = 0; // the first chunk nobody has claimed
+  for (let take = 0; take < count; ) {
+    while (elsewhere.size < AWAY_AHEAD && next < count) {
+      const c = next++;
+      if (process.env.PT_LOG) (globalThis as any).AWAY = ((globalThis as any).AWAY ?? 0) + 1;
+      const done = away(target, text(c), c, spool.recordCount)
+        .catch(() => here(c))
+        .then((r) => void ((planned[c] = r), elsewhere.delete(c)));
+      elsewhere.set(c, done);
+    }
+    const ready = planned[take];
+    if (ready) {
+      planned[take] = undefined;
+      if (!ready.ok) {
+        await Promise.allSettled(elsewhere.values());
+        return ready;
+      }
+      took(ready.rows, ready.ownErrors);
+      take++;
+    } else if (next < count) {
+      const c = next++;
+      planned[c] = await here(c);
+    } else await elsewhere.get(take);
+  }
+  return null;
+}
 
 /**
  * The plan rows chunk by chunk, in file order, once the whole file is known to be readable.
@@ -98,9 +164,7 @@ type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> }
  * Bigger files take two passes, the second streaming, so memory stays bounded by the spooled text.
  */
 export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
-  const decideWith = (prepared: PreparedRow[], matches: Map<string, PlanMatch>) =>
-    prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
-  const decide = async (prepared: PreparedRow[]) => decideWith(prepared, await lookupPlanMatches(deps, target, prepared));
+  const decide = async (prepared: PreparedRow[]) => decideRows(target, prepared, await lookupPlanMatches(deps, target, prepared));
   if (spool.recordCount > onePassUpTo) {
     const scanned = scanPackage(spool, target);
     if (!scanned.ok) return scanned;
@@ -117,24 +181,17 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
   const finder = duplicateFinder();
   // How many errors each row had from preparing it: a duplicate keeps those, not the decision's.
   const ownErrors = new Uint32Array(spool.recordCount + 1);
-  // One chunk's lookup in flight while the next chunk is parsed and prepared (they overlap when
-  // the lookup runs on the database thread, see planMatchesByIdentity).
-  let looking: { rows: PreparedRow[]; matches: Promise<Map<string, PlanMatch>> } | null = null;
-  for (const chunk of preparedFromSpool(spool, target)) {
-    if (!chunk.ok) {
-      await looking?.matches.catch(() => undefined);
-      return chunk;
+  const took = (rows: PlanRow[], own: number[]) => {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r.IdentityValue !== null) ownErrors[r.RowIndex] = own[i]!;
+      finder.see({ identity: r.IdentityValue, rowIndex: r.RowIndex });
     }
-    for (const r of chunk.rows) {
-      if (r.identity !== null) ownErrors[r.rowIndex] = r.errors.length;
-      finder.see(r);
-    }
-    const next = { rows: chunk.rows, matches: lookupPlanMatches(deps, target, chunk.rows) };
-    next.matches.catch(() => undefined); // awaited below
-    if (looking) chunks.push(decideWith(looking.rows, await looking.matches));
-    looking = next;
-  }
-  if (looking) chunks.push(decideWith(looking.rows, await looking.matches));
+    chunks.push(rows);
+  };
+  // A file of one chunk has nothing to share.
+  const failed = deps.planChunks && (spool.recordChunks?.length ?? 0) > 1 ? await planTwoThreads(deps, deps.planChunks, target, spool, took) : await planHere(deps, target, spool, took);
+  if (failed) return failed;
   const duplicates = finder.duplicates;
   for (const rowIndex of duplicates) {
     const row = chunks[Math.floor((rowIndex - 1) / RECORDS_PER_CHUNK)]![(rowIndex - 1) % RECORDS_PER_CHUNK]!;

@@ -16,6 +16,9 @@ import type { PlanRow } from "../../src/schemas/transfer.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
 import { importRunRows } from "../../src/services/audit.service.js";
 import { planImport } from "../../src/services/plan.service.js";
+import { BUSY_TIMEOUT_MS } from "../../src/runtime/open-database.js";
+import { createPlanThread, type PlanThread } from "../../src/runtime/plan-thread.js";
+import type { ChunkPlanner } from "../../src/services/plan-chunk.js";
 
 /**
  * A plan of up to KEEP_PREPARED_UP_TO records is read once and fixes up duplicate identities at
@@ -45,18 +48,32 @@ async function besideStore(): Promise<EventStore> {
   return (threaded = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined }));
 }
 
+/** The Node server's plan thread on the same file; `planned` counts the chunks it planned. */
+let planThread: PlanThread | null = null;
+let plannedAway = 0;
+function awayPlanner(): ChunkPlanner {
+  planThread ??= createPlanThread({ url: `file:${join(dir, "db.db")}`, timeout: BUSY_TIMEOUT_MS });
+  const thread = planThread;
+  return async (...args) => {
+    const r = await thread.planChunks(...args);
+    plannedAway++;
+    return r;
+  };
+}
+
 afterAll(async () => {
+  await planThread?.close();
   await threaded?.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function rowsOf(records: unknown[], onePassUpTo: number, on: EventStore = store): Promise<PlanRow[]> {
+async function rowsOf(records: unknown[], onePassUpTo: number, on: EventStore = store, planChunks?: ChunkPlanner): Promise<PlanRow[]> {
   const resolved = await resolveTarget(deps(), CANDIDATE.Key, BY_EMAIL.Key);
   if (!resolved.ok) throw new Error("no target");
   const spool = spoolText(pkgText(records), 64);
   if (!spool.ok) throw new Error("no spool");
-  const planned = await planRows({ ...deps(), store: on }, resolved.target, spool.spool, onePassUpTo);
+  const planned = await planRows({ ...deps(), store: on, planChunks }, resolved.target, spool.spool, onePassUpTo);
   if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
   const out: PlanRow[] = [];
   for await (const chunk of planned.chunks) out.push(...chunk);
@@ -86,6 +103,13 @@ describe("plan rows in one pass", () => {
     const beside = await besideStore();
     expect(beside.queryBeside).toBeDefined();
     expect(JSON.stringify(await rowsOf(records, 250_000, beside))).toBe(JSON.stringify(onePass));
+    // With the plan thread planning some chunks (on its own connection): the same rows.
+    plannedAway = 0;
+    expect(JSON.stringify(await rowsOf(records, 250_000, beside, awayPlanner()))).toBe(JSON.stringify(onePass));
+    expect(plannedAway).toBeGreaterThan(0);
+    plannedAway = 0;
+    expect(JSON.stringify(await rowsOf(records, 250_000, store, awayPlanner()))).toBe(JSON.stringify(onePass));
+    expect(plannedAway).toBeGreaterThan(0);
     const dups = onePass.filter((r) => r.Errors.some((e) => e.Code === "duplicate_identity_in_file"));
     expect(dups.length).toBeGreaterThan(300);
     expect(dups.some((r) => r.Errors.length > 1)).toBe(true);
@@ -104,6 +128,31 @@ describe("plan rows in one pass", () => {
     expect(one.ok).toBe(false);
     expect(one).toEqual(two);
     expect(ahead).toEqual(one);
+    expect(await planRows({ ...deps(), planChunks: awayPlanner() }, resolved.target, spool.spool, 250_000)).toEqual(one);
+  });
+
+  it("with the plan thread, refuses for the first broken chunk in file order, whichever thread read it", async () => {
+    const resolved = await resolveTarget(deps(), CANDIDATE.Key, BY_EMAIL.Key);
+    if (!resolved.ok) throw new Error("no target");
+    const records = pkgText(Array.from({ length: 9_000 }, (_, i) => ({ Fields: { email: `y${i}@example.at` } })));
+    // Broken in chunk 0 only, in chunk 3 only, in chunks 1 and 4.
+    for (const broken of [[10], [6_500], [2_100, 8_500]]) {
+      const text = broken.reduce((t, i) => t.replace(`"y${i}@example.at"`, `"y${i}@example.at\u0001"`), records);
+      const spool = spoolText(text, 64);
+      if (!spool.ok) throw new Error("no spool");
+      const here = await planRows(deps(), resolved.target, spool.spool, 250_000);
+      expect(here.ok).toBe(false);
+      expect(JSON.stringify(here)).toContain(`Records ${Math.floor(broken[0]! / 2000) * 2000 + 1}`);
+      expect(await planRows({ ...deps(), planChunks: awayPlanner() }, resolved.target, spool.spool, 250_000)).toEqual(here);
+    }
+  });
+
+  it("plans every chunk here when the plan thread has stopped: the same rows", async () => {
+    const records = Array.from({ length: 4_500 }, (_, i) => ({ Fields: { email: i % 1000 === 7 ? "twice@example.at" : `z${i}@example.at`, first_name: "Z" } }));
+    const expected = JSON.stringify(await rowsOf(records, 250_000));
+    const stopped = createPlanThread({ url: `file:${join(dir, "db.db")}`, timeout: BUSY_TIMEOUT_MS });
+    await stopped.close();
+    expect(JSON.stringify(await rowsOf(records, 250_000, store, stopped.planChunks))).toBe(expected);
   });
 });
 
