@@ -47,6 +47,11 @@ export function readConfig(env: Env) {
      * (bench/notes-writepath.md, 2026-11-23 split reads).
      */
     libsqlThread: env.LIBSQL_THREAD !== "false",
+    /**
+     * Node only, embedded file only: every other record chunk of a plan is parsed, prepared,
+     * looked up and decided on a worker thread (plan-thread.ts). On unless PLAN_THREAD=false.
+     */
+    planThread: env.PLAN_THREAD !== "false",
     apiTokens,
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,

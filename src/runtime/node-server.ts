@@ -13,8 +13,9 @@ export type RunningServer = { url: string; port: number; token: string | null; c
  * With no API_TOKENS and auth enabled, a one-time all-scopes token is made and returned.
  */
 export async function startNodeServer(config: Config, logger: Logger = jsonLogger): Promise<RunningServer> {
-  // Unless LIBSQL_THREAD=false: the embedded file's writes on a worker thread (split-client.ts).
-  const { app, store, token, background } = await buildService(config, logger, { thread: config.libsqlThread });
+  // Unless LIBSQL_THREAD=false: the embedded file's writes on a worker thread (split-client.ts);
+  // unless PLAN_THREAD=false: plans on two threads (plan-thread.ts).
+  const { app, store, token, background } = await buildService(config, logger, { thread: config.libsqlThread, planThread: config.planThread });
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ok(s));
   });

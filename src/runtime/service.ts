@@ -9,7 +9,9 @@ import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
 import { fileChunks } from "./file-chunks.js";
-import { openDatabase, type OpenOptions } from "./open-database.js";
+import { isEmbeddedUrl } from "../store/open-client.js";
+import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./open-database.js";
+import { createPlanThread } from "./plan-thread.js";
 import { besideConnection } from "./split-client.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
@@ -41,10 +43,17 @@ export type Service = {
   background: ReturnType<typeof createBackgroundTasks>;
 };
 
-/** Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions (Node only). */
-export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions = {}): Promise<Service> {
+/**
+ * Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions;
+ * `planThread`: a plan's record chunks are planned on two threads (plan-thread.ts). Node only.
+ */
+export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean } = {}): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
-  const store = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined });
+  const live = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined });
+  // Started once the migrations ran: its connection finds the tables in place.
+  const planThread = database.planThread && isEmbeddedUrl(config.libsqlUrl) ? createPlanThread({ url: config.libsqlUrl, timeout: BUSY_TIMEOUT_MS }) : null;
+  // Closing the store lets go of everything that holds the file open, the plan thread too.
+  const store: EventStore = planThread ? { ...live, close: async () => (await planThread.close(), await live.close()) } : live;
   const background = createBackgroundTasks();
   let tokens = config.apiTokens;
   let token: string | null = null;
@@ -53,7 +62,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config) },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(planThread && { planChunks: planThread.planChunks }) },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

@@ -49,11 +49,11 @@ async function allRows(url: string, limit: number): Promise<Row[]> {
   return rows;
 }
 
-// Both database modes of the Node server: writes on a worker thread (the default; the apply
-// pipelines its commits there) and everything on the main thread (LIBSQL_THREAD=false).
+// Both modes of the Node server: writes on a worker thread and plans on two threads (the
+// default; the apply pipelines its commits there) and everything on the main thread.
 describe.each([
   ["", {}],
-  [", database on the main thread only", { LIBSQL_THREAD: "false" }],
+  [", database and plans on the main thread only", { LIBSQL_THREAD: "false", PLAN_THREAD: "false" }],
 ])("runs bigger than a response%s", (_, env: Record<string, string>) => {
   beforeAll(async () => {
     server = await startTestServer({ SPOOL_DIR: spoolDir, SPOOL_MEMORY_BYTES: "100000", ...env });
