@@ -45,7 +45,7 @@ export type Service = {
 
 /**
  * Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions;
- * `planThread`: a plan's record chunks are planned on two threads (plan-thread.ts). Node only.
+ * `planThread`: a package's record chunks are planned and read on two threads (plan-thread.ts). Node only.
  */
 export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean } = {}): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
@@ -62,7 +62,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(planThread && { planChunks: planThread.planChunks }) },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(planThread && { chunkWorker: planThread }) },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

@@ -24,7 +24,7 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   if (!checked.ok) return checked;
   // The whole file is read once before anything is written: a broken record or an
   // out-of-range selection refuses the apply with nothing changed.
-  const scanned = scanPackage(checked.spool, target);
+  const scanned = await scanPackage(deps, checked.spool, target);
   if (!scanned.ok) return scanned;
   const selected = parseSelection(selection, scanned.scan.count);
   if (!selected.ok) return { ok: false, status: 400, errors: selected.errors };

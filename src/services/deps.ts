@@ -10,8 +10,8 @@ export type Deps = {
   sha256Stream?: () => import("../support/sha256.js").IncrementalHash;
   /** Where uploaded record chunks wait between the passes; runtimes with a file system spill big ones to disk. */
   spoolChunks?: import("../import/chunk-store.js").ChunkStoreFactory;
-  /** Plans some of a plan's record chunks on another thread (the Node server's plan thread). */
-  planChunks?: import("./plan-chunk.js").ChunkPlanner;
+  /** Plans and reads some of a package's record chunks on another thread (the Node server's plan thread). */
+  chunkWorker?: import("./chunk-work.js").ChunkWorker;
 };
 
 /** Who is acting, carried into every event's metadata. */

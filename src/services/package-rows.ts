@@ -1,7 +1,9 @@
 import { checkPackage } from "../import/package.js";
 import { parseChunkText, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
 import { createFieldResolver, duplicateFinder, duplicateIdentity, prepareRow, type PreparedRow } from "../import/prepare.js";
-import type { Failure } from "./deps.js";
+import type { ScannedChunk } from "./chunk-work.js";
+import type { Deps, Failure } from "./deps.js";
+import { inTwoThreads } from "./two-threads.js";
 import type { ImportTarget } from "./import-context.js";
 
 /**
@@ -50,18 +52,45 @@ export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): G
 /**
  * First pass: every record is parsed and prepared once, so a broken file fails before anything
  * is decided or written, and duplicates are known across the whole file (all rows of a repeated
- * identity are errors, the first one too).
+ * identity are errors, the first one too). With a chunk worker (the Node server's plan thread),
+ * chunks are read on two threads; the worker's are not kept and are prepared again in the
+ * second pass, which runs while the database thread writes (bench/notes-writepath.md).
  */
-export function scanPackage(spool: PackageSpool, target: ImportTarget): { ok: true; scan: ScannedPackage } | Failure {
+export async function scanPackage(deps: Pick<Deps, "chunkWorker">, spool: PackageSpool, target: ImportTarget): Promise<{ ok: true; scan: ScannedPackage } | Failure> {
   const keep = spool.recordCount <= KEEP_PREPARED_UP_TO;
   const kept: PreparedRow[][] = [];
   const finder = duplicateFinder();
-  for (const chunk of preparedFromSpool(spool, target)) {
-    if (!chunk.ok) return chunk;
-    for (const r of chunk.rows) finder.see(r);
-    if (keep) kept.push(chunk.rows);
+  const count = spool.recordChunks?.length ?? 0;
+  const worker = deps.chunkWorker;
+  const scanned = { ok: true as const, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null } };
+  if (!worker || count <= 1) {
+    for (const chunk of preparedFromSpool(spool, target)) {
+      if (!chunk.ok) return chunk;
+      for (const r of chunk.rows) finder.see(r);
+      if (keep) kept.push(chunk.rows);
+    }
+    return scanned;
   }
-  return { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null } };
+  const text = (c: number) => spool.recordChunks!.get(c);
+  const resolve = createFieldResolver(target.definition, target.profile);
+  type Read = { ok: true; rows: PreparedRow[] } | ScannedChunk;
+  const failed = await inTwoThreads<Read>(
+    count,
+    (c) => worker.scan(target, text(c), c, spool.recordCount),
+    (c) => prepareChunkText(text(c), c, spool.recordCount, target, resolve),
+    (r, c) => {
+      if (!r.ok) return r;
+      if ("rows" in r) {
+        for (const row of r.rows) finder.see(row);
+        if (keep) kept[c] = r.rows;
+      } else {
+        const base = c * RECORDS_PER_CHUNK;
+        r.identities.forEach((identity, i) => finder.see({ identity, rowIndex: base + i + 1 }));
+      }
+      return null;
+    },
+  );
+  return failed ?? scanned;
 }
 
 /** Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked. */

@@ -6,7 +6,8 @@ import { createRunRows } from "../import/run-rows.js";
 import { summarizePlan } from "../import/summaries.js";
 import { FORMAT_VERSION, type Plan, type PlanRow } from "../schemas/transfer.js";
 import { buildCommit, commitEvents, streams } from "./commit.js";
-import { decideRows, ownErrorsOf, planChunk, type ChunkPlanner, type PlannedChunk } from "./plan-chunk.js";
+import { decideRows, ownErrorsOf, planChunk } from "./chunk-work.js";
+import { inTwoThreads } from "./two-threads.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
 import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
@@ -109,50 +110,6 @@ async function planHere(deps: Deps, target: ImportTarget, spool: PackageSpool, t
   return null;
 }
 
-/** Chunks sent to the plan thread and not yet planned there, at most. */
-const AWAY_AHEAD = 2;
-
-/**
- * planHere on two threads: the plan thread always has a chunk or two to plan (parse, prepare,
- * look up on its own connection, decide) while this thread plans the next unclaimed chunk itself,
- * so each thread takes as many chunks as its speed allows (a plan thread that has just started
- * runs unoptimized code and takes fewer). Rows are taken in file order; the first chunk that does
- * not parse, in file order, is returned. A chunk the plan thread cannot plan (it has stopped) is
- * planned here.
- */
-async function planTwoThreads(deps: Deps, away: ChunkPlanner, target: ImportTarget, spool: PackageSpool, took: Took): Promise<Failure | null> {
-  const count = spool.recordChunks?.length ?? 0;
-  const text = (c: number) => spool.recordChunks!.get(c);
-  const here = (c: number) => planChunk(deps, target, text(c), c, spool.recordCount);
-  const planned: (PlannedChunk | undefined)[] = [];
-  const elsewhere = new Map<number, Promise<void>>();
-  let next = 0; // the first chunk nobody has claimed
-  for (let take = 0; take < count; ) {
-    while (elsewhere.size < AWAY_AHEAD && next < count) {
-      const c = next++;
-      if (process.env.PT_LOG) (globalThis as any).AWAY = ((globalThis as any).AWAY ?? 0) + 1;
-      const done = away(target, text(c), c, spool.recordCount)
-        .catch(() => here(c))
-        .then((r) => void ((planned[c] = r), elsewhere.delete(c)));
-      elsewhere.set(c, done);
-    }
-    const ready = planned[take];
-    if (ready) {
-      planned[take] = undefined;
-      if (!ready.ok) {
-        await Promise.allSettled(elsewhere.values());
-        return ready;
-      }
-      took(ready.rows, ready.ownErrors);
-      take++;
-    } else if (next < count) {
-      const c = next++;
-      planned[c] = await here(c);
-    } else await elsewhere.get(take);
-  }
-  return null;
-}
-
 /**
  * The plan rows chunk by chunk, in file order, once the whole file is known to be readable.
  *
@@ -166,7 +123,7 @@ async function planTwoThreads(deps: Deps, away: ChunkPlanner, target: ImportTarg
 export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
   const decide = async (prepared: PreparedRow[]) => decideRows(target, prepared, await lookupPlanMatches(deps, target, prepared));
   if (spool.recordCount > onePassUpTo) {
-    const scanned = scanPackage(spool, target);
+    const scanned = await scanPackage(deps, spool, target);
     if (!scanned.ok) return scanned;
     return {
       ok: true,
@@ -189,8 +146,19 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
     }
     chunks.push(rows);
   };
+  const count = spool.recordChunks?.length ?? 0;
+  const worker = deps.chunkWorker;
+  const text = (c: number) => spool.recordChunks!.get(c);
   // A file of one chunk has nothing to share.
-  const failed = deps.planChunks && (spool.recordChunks?.length ?? 0) > 1 ? await planTwoThreads(deps, deps.planChunks, target, spool, took) : await planHere(deps, target, spool, took);
+  const failed =
+    worker && count > 1
+      ? await inTwoThreads(
+          count,
+          (c) => worker.plan(target, text(c), c, spool.recordCount),
+          (c) => planChunk(deps, target, text(c), c, spool.recordCount),
+          (r) => (r.ok ? (took(r.rows, r.ownErrors), null) : r),
+        )
+      : await planHere(deps, target, spool, took);
   if (failed) return failed;
   const duplicates = finder.duplicates;
   for (const rowIndex of duplicates) {

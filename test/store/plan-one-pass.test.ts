@@ -18,7 +18,7 @@ import { importRunRows } from "../../src/services/audit.service.js";
 import { planImport } from "../../src/services/plan.service.js";
 import { BUSY_TIMEOUT_MS } from "../../src/runtime/open-database.js";
 import { createPlanThread, type PlanThread } from "../../src/runtime/plan-thread.js";
-import type { ChunkPlanner } from "../../src/services/plan-chunk.js";
+import type { ChunkWorker } from "../../src/services/chunk-work.js";
 
 /**
  * A plan of up to KEEP_PREPARED_UP_TO records is read once and fixes up duplicate identities at
@@ -48,16 +48,19 @@ async function besideStore(): Promise<EventStore> {
   return (threaded = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined }));
 }
 
-/** The Node server's plan thread on the same file; `planned` counts the chunks it planned. */
+/** The Node server's plan thread on the same file; `plannedAway` counts the chunks it planned. */
 let planThread: PlanThread | null = null;
 let plannedAway = 0;
-function awayPlanner(): ChunkPlanner {
+function awayPlanner(): ChunkWorker {
   planThread ??= createPlanThread({ url: `file:${join(dir, "db.db")}`, timeout: BUSY_TIMEOUT_MS });
   const thread = planThread;
-  return async (...args) => {
-    const r = await thread.planChunks(...args);
-    plannedAway++;
-    return r;
+  return {
+    plan: async (...args) => {
+      const r = await thread.plan(...args);
+      plannedAway++;
+      return r;
+    },
+    scan: thread.scan,
   };
 }
 
@@ -68,12 +71,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function rowsOf(records: unknown[], onePassUpTo: number, on: EventStore = store, planChunks?: ChunkPlanner): Promise<PlanRow[]> {
+async function rowsOf(records: unknown[], onePassUpTo: number, on: EventStore = store, chunkWorker?: ChunkWorker): Promise<PlanRow[]> {
   const resolved = await resolveTarget(deps(), CANDIDATE.Key, BY_EMAIL.Key);
   if (!resolved.ok) throw new Error("no target");
   const spool = spoolText(pkgText(records), 64);
   if (!spool.ok) throw new Error("no spool");
-  const planned = await planRows({ ...deps(), store: on, planChunks }, resolved.target, spool.spool, onePassUpTo);
+  const planned = await planRows({ ...deps(), store: on, chunkWorker }, resolved.target, spool.spool, onePassUpTo);
   if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
   const out: PlanRow[] = [];
   for await (const chunk of planned.chunks) out.push(...chunk);
@@ -128,7 +131,7 @@ describe("plan rows in one pass", () => {
     expect(one.ok).toBe(false);
     expect(one).toEqual(two);
     expect(ahead).toEqual(one);
-    expect(await planRows({ ...deps(), planChunks: awayPlanner() }, resolved.target, spool.spool, 250_000)).toEqual(one);
+    expect(await planRows({ ...deps(), chunkWorker: awayPlanner() }, resolved.target, spool.spool, 250_000)).toEqual(one);
   });
 
   it("with the plan thread, refuses for the first broken chunk in file order, whichever thread read it", async () => {
@@ -143,7 +146,7 @@ describe("plan rows in one pass", () => {
       const here = await planRows(deps(), resolved.target, spool.spool, 250_000);
       expect(here.ok).toBe(false);
       expect(JSON.stringify(here)).toContain(`Records ${Math.floor(broken[0]! / 2000) * 2000 + 1}`);
-      expect(await planRows({ ...deps(), planChunks: awayPlanner() }, resolved.target, spool.spool, 250_000)).toEqual(here);
+      expect(await planRows({ ...deps(), chunkWorker: awayPlanner() }, resolved.target, spool.spool, 250_000)).toEqual(here);
     }
   });
 
@@ -152,7 +155,7 @@ describe("plan rows in one pass", () => {
     const expected = JSON.stringify(await rowsOf(records, 250_000));
     const stopped = createPlanThread({ url: `file:${join(dir, "db.db")}`, timeout: BUSY_TIMEOUT_MS });
     await stopped.close();
-    expect(JSON.stringify(await rowsOf(records, 250_000, store, stopped.planChunks))).toBe(expected);
+    expect(JSON.stringify(await rowsOf(records, 250_000, store, stopped))).toBe(expected);
   });
 });
 

@@ -13,8 +13,17 @@ import { prepareChunkText } from "./package-rows.js";
  */
 export type PlannedChunk = { ok: true; rows: PlanRow[]; ownErrors: number[] } | Failure;
 
-/** Plans chunks somewhere else (the Node server's plan thread); the same result as planChunk. */
-export type ChunkPlanner = (target: ImportTarget, text: string, index: number, recordCount: number) => Promise<PlannedChunk>;
+/** One chunk of a package read in the first pass of an apply: readable, and its rows' identities. */
+export type ScannedChunk = { ok: true; identities: (string | null)[] } | Failure;
+
+/**
+ * Chunk work done on another thread (the Node server's plan thread), with the same results as
+ * planChunk and scanChunk here. `recordCount` is the file's (for a broken chunk's message).
+ */
+export type ChunkWorker = {
+  plan(target: ImportTarget, text: string, index: number, recordCount: number): Promise<PlannedChunk>;
+  scan(target: ImportTarget, text: string, index: number, recordCount: number): Promise<ScannedChunk>;
+};
 
 export const decideRows = (target: ImportTarget, prepared: PreparedRow[], matches: Map<string, PlanMatch>): PlanRow[] =>
   prepared.map((r) => planRowOf(r, r.identity === null ? null : (matches.get(r.identity) ?? null), target.definition, target.profile));
@@ -27,4 +36,10 @@ export async function planChunk(deps: Pick<Deps, "store">, target: ImportTarget,
   if (!chunk.ok) return chunk;
   const ownErrors = ownErrorsOf(chunk.rows);
   return { ok: true, rows: decideRows(target, chunk.rows, await lookupPlanMatches(deps, target, chunk.rows)), ownErrors };
+}
+
+/** Chunk `index` parsed and prepared, for what the first pass keeps of it when it is read elsewhere. */
+export function scanChunk(target: ImportTarget, text: string, index: number, recordCount: number): ScannedChunk {
+  const chunk = prepareChunkText(text, index, recordCount, target);
+  return chunk.ok ? { ok: true, identities: chunk.rows.map((r) => r.identity) } : chunk;
 }
