@@ -48,10 +48,12 @@ export function readConfig(env: Env) {
      */
     libsqlThread: env.LIBSQL_THREAD !== "false",
     /**
-     * Node only, embedded file only: every other record chunk of a plan is parsed, prepared,
-     * looked up and decided on a worker thread (plan-thread.ts). On unless PLAN_THREAD=false.
+     * Node only, embedded file only: part of a plan's record chunks are parsed, prepared, looked
+     * up and decided, and part of an apply's first pass is read, on a worker thread
+     * (plan-thread.ts). Off unless PLAN_THREAD=true: on this 2-core machine it did not pay over
+     * HTTP and costs ≈ 80 MiB (bench/notes-plan.md, 2026-11-24).
      */
-    planThread: env.PLAN_THREAD !== "false",
+    planThread: env.PLAN_THREAD === "true",
     apiTokens,
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,

@@ -49,10 +49,11 @@ async function allRows(url: string, limit: number): Promise<Row[]> {
   return rows;
 }
 
-// Both modes of the Node server: writes on a worker thread and plans on two threads (the
-// default; the apply pipelines its commits there) and everything on the main thread.
+// Both ends of the Node server's modes: writes on the database thread (the default; the apply
+// pipelines its commits there) with plans and first passes on two threads (PLAN_THREAD=true),
+// and everything on the main thread.
 describe.each([
-  ["", {}],
+  ["", { PLAN_THREAD: "true" }],
   [", database and plans on the main thread only", { LIBSQL_THREAD: "false", PLAN_THREAD: "false" }],
 ])("runs bigger than a response%s", (_, env: Record<string, string>) => {
   beforeAll(async () => {
