@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { workerCalls } from "./worker-calls.js";
 import { LibsqlBatchError, LibsqlError, type Client, type Config, type InArgs, type InStatement, type ResultSet, type Row, type TransactionMode } from "@libsql/client";
 
 /**
@@ -16,38 +17,9 @@ import { LibsqlBatchError, LibsqlError, type Client, type Config, type InArgs, t
  */
 export function createThreadClient(config: Config): Client {
   const worker = new Worker(new URL("./libsql-thread.mjs", import.meta.url), { workerData: { config } });
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
-  let nextId = 0;
-  let failure: Error | null = null;
-  // The worker keeps the process alive only while a call is waiting for it.
-  worker.unref();
-
-  const settleAll = (error: Error) => {
-    failure = error;
-    for (const p of pending.values()) p.reject(error);
-    pending.clear();
-  };
-  worker.on("message", ({ id, result, error }: { id: number; result?: unknown; error?: EncodedError }) => {
-    const p = pending.get(id);
-    if (!p) return;
-    pending.delete(id);
-    if (pending.size === 0) worker.unref();
-    if (error) p.reject(decodeError(error));
-    else p.resolve(result);
-  });
-  worker.on("error", (e) => settleAll(e instanceof Error ? e : new Error(String(e))));
-  worker.on("exit", () => settleAll(new LibsqlError("The database thread has stopped", "CLIENT_CLOSED")));
-
-  const call = <T>(op: string, args: unknown[]): Promise<T> => {
-    if (client.closed) return Promise.reject(new LibsqlError("The client is closed", "CLIENT_CLOSED"));
-    if (failure) return Promise.reject(failure);
-    const id = nextId++;
-    return new Promise<T>((resolve, reject) => {
-      if (pending.size === 0) worker.ref();
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ id, op, args });
-    });
-  };
+  const calls = workerCalls<EncodedError>(worker, { decodeError, exited: () => new LibsqlError("The database thread has stopped", "CLIENT_CLOSED") });
+  const call = <T>(op: string, args: unknown[]): Promise<T> =>
+    client.closed ? Promise.reject(new LibsqlError("The client is closed", "CLIENT_CLOSED")) : calls.call<T>({ op, args });
 
   const client: Client = {
     closed: false,
