@@ -61,36 +61,26 @@ export async function scanPackage(deps: Pick<Deps, "chunkWorker">, spool: Packag
   const kept: PreparedRow[][] = [];
   const finder = duplicateFinder();
   const count = spool.recordChunks?.length ?? 0;
-  const worker = deps.chunkWorker;
-  const scanned = { ok: true as const, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null } };
-  if (!worker || count <= 1) {
-    for (const chunk of preparedFromSpool(spool, target)) {
-      if (!chunk.ok) return chunk;
-      for (const r of chunk.rows) finder.see(r);
-      if (keep) kept.push(chunk.rows);
-    }
-    return scanned;
-  }
   const text = (c: number) => spool.recordChunks!.get(c);
   const resolve = createFieldResolver(target.definition, target.profile);
-  type Read = { ok: true; rows: PreparedRow[] } | ScannedChunk;
-  const failed = await inTwoThreads<Read>(
-    count,
-    (c) => worker.scan(target, text(c), c, spool.recordCount),
-    (c) => prepareChunkText(text(c), c, spool.recordCount, target, resolve),
-    (r, c) => {
-      if (!r.ok) return r;
-      if ("rows" in r) {
-        for (const row of r.rows) finder.see(row);
-        if (keep) kept[c] = r.rows;
-      } else {
-        const base = c * RECORDS_PER_CHUNK;
-        r.identities.forEach((identity, i) => finder.see({ identity, rowIndex: base + i + 1 }));
-      }
-      return null;
-    },
-  );
-  return failed ?? scanned;
+  const here = (c: number) => prepareChunkText(text(c), c, spool.recordCount, target, resolve);
+  type Read = ReturnType<typeof here> | ScannedChunk;
+  const take = (r: Read, c: number): Failure | null => {
+    if (!r.ok) return r;
+    if ("rows" in r) {
+      for (const row of r.rows) finder.see(row);
+      if (keep) kept[c] = r.rows;
+    } else {
+      const base = c * RECORDS_PER_CHUNK;
+      r.identities.forEach((identity, i) => finder.see({ identity, rowIndex: base + i + 1 }));
+    }
+    return null;
+  };
+  const worker = deps.chunkWorker;
+  let failed: Failure | null = null;
+  if (worker && count > 1) failed = await inTwoThreads<Read>(count, (c) => worker.scan(target, text(c), c, spool.recordCount), here, take);
+  else for (let c = 0; c < count && !failed; c++) failed = take(here(c), c);
+  return failed ?? { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null } };
 }
 
 /** Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked. */
