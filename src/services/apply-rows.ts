@@ -50,8 +50,8 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
  * Commits stay strictly ordered, each one atomic batch, and a row's result is recorded with its
  * change exactly as in applyChunk.
  *
- * Chunk k+1's lookup is sent before chunk k's commit, so it may or may not see that commit (with
- * the database thread, reads run beside the writer). Either decides the same: the rows of one
+ * Chunk k+1's lookup is sent after chunk k's commit, and may or may not see it (with the database
+ * thread, reads run beside the writer). Either decides the same: the rows of one
  * file have distinct identities (a repeated identity makes every row that has it an error, which
  * writes nothing), so chunk k's commit never creates or changes what a row of chunk k+1 matches;
  * other writers are caught at commit time as always. Chunk k+1's commit is built assuming chunk
@@ -81,20 +81,34 @@ export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chu
     return outcome.ok;
   };
 
+  const next = chunks[Symbol.iterator]();
   let ready: Built | null = null;
-  for (const chunk of chunks) {
-    const lookup = read(chunk);
+  for (;;) {
+    // The built commit goes first: the database starts on it before this thread takes the next
+    // chunk from the file and looks it up (a lookup on this thread's connection runs in place).
     const writing = ready ? write(ready) : null;
     // Awaited below; handled now so a failure while the lookup is awaited is not an unhandled rejection.
     writing?.catch(() => undefined);
-    let built = build(chunk, await lookup, ready?.recorded ? 1 : 0);
+    // The store sends a write from a microtask (its writer mutex); one turn lets it go now.
+    if (writing) await null;
+    let chunk: IteratorResult<PreparedRow[]>;
+    try {
+      chunk = next.next();
+    } catch (error) {
+      await writing?.catch(() => undefined); // nothing is left writing behind a failed apply
+      throw error;
+    }
+    if (chunk.done) {
+      if (ready && !(await writing!)) await applyChunk(deps, target, ready.chunk, meta, runId, ready.identityFields, recorder);
+      return;
+    }
+    let built = build(chunk.value, await read(chunk.value), ready?.recorded ? 1 : 0);
     if (writing && !(await writing)) {
       await applyChunk(deps, target, ready!.chunk, meta, runId, ready!.identityFields, recorder);
-      built = build(chunk, await read(chunk), 0);
+      built = build(chunk.value, await read(chunk.value), 0);
     }
     ready = built;
   }
-  if (ready && !(await write(ready))) await applyChunk(deps, target, ready.chunk, meta, runId, ready.identityFields, recorder);
 }
 
 const commitOptions = (target: ImportTarget, identityFields: string[]) => ({
