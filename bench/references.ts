@@ -1,8 +1,8 @@
 import { projections, type Event } from "@event-driven-io/emmett";
 import { getSQLiteEventStore, sqliteConnection, type SQLiteConnection } from "@event-driven-io/emmett-sqlite";
 import { join } from "node:path";
-import { uuidv7 } from "uuidv7";
 import { openDatabase } from "../src/runtime/open-database.js";
+import { newId } from "../src/support/ids.js";
 import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js";
 
 /**
@@ -14,7 +14,7 @@ import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js"
  *  - raw: @libsql/client, our migrations and pragmas (the same `openDatabase`), the statements the
  *    store writes: 2000 package rows per atomic batch, each table's rows as one JSON array text
  *    through json_each(), instance rows read back from the events just inserted, the identity
- *    claimed once. No reads, no service.
+ *    claimed once, ids from the service's own generator (src/support/ids.ts). No reads, no service.
  *  - emmett: @event-driven-io/emmett-sqlite, one stream per instance, each append checks its
  *    expected version (0 for a new stream, 1 for an update) and runs an inline projection into an
  *    instances table. Emmett appends one stream per transaction, so it runs on a sample.
@@ -39,7 +39,7 @@ type Write = { type: "InstanceCreated" | "InstanceUpdated"; instanceId: string; 
 
 /** What one row writes, given the ids of the seeded keys (index = key). */
 function writeOf(row: BenchRow, ids: string[]): Write | null {
-  if (row.kind === "new") return { type: "InstanceCreated", instanceId: uuidv7(), version: 1, patch: row.fields, identity: String(row.fields.email).toLowerCase() };
+  if (row.kind === "new") return { type: "InstanceCreated", instanceId: newId(), version: 1, patch: row.fields, identity: String(row.fields.email).toLowerCase() };
   if (row.kind === "changed") return { type: "InstanceUpdated", instanceId: ids[row.key]!, version: 2, patch: changesOf(row), identity: null };
   return null;
 }
@@ -51,8 +51,8 @@ function batchStatements(writes: Write[], at: string) {
   const streams: unknown[] = [];
   const keys: unknown[] = [];
   for (const w of writes) {
-    const data = { InstanceId: w.instanceId, EntityId: ENTITY_ID, [w.type === "InstanceCreated" ? "Fields" : "Changes"]: w.patch, RowVersion: uuidv7(), RunId: "bench-run" };
-    events.push([uuidv7(), `instance-${w.instanceId}`, w.version, w.type, w.type === "InstanceCreated" ? 2 : 1, data, META_OBJECT]);
+    const data = { InstanceId: w.instanceId, EntityId: ENTITY_ID, [w.type === "InstanceCreated" ? "Fields" : "Changes"]: w.patch, RowVersion: newId(), RunId: "bench-run" };
+    events.push([newId(), `instance-${w.instanceId}`, w.version, w.type, w.type === "InstanceCreated" ? 2 : 1, data, META_OBJECT]);
     streams.push([`instance-${w.instanceId}`, w.version]);
     if (w.identity) keys.push([ENTITY_ID, "email", w.identity, w.instanceId]);
   }
@@ -153,7 +153,7 @@ export async function emmettReference(dir: string, size: number, sample: number)
   ddl.close();
   const store = getSQLiteEventStore({ fileName, projections: projections.inline([instancesProjection]) });
   let retries = 0;
-  const event = (w: Write): InstanceEvent => ({ type: w.type, data: { InstanceId: w.instanceId, EntityId: ENTITY_ID, Patch: w.patch, RowVersion: uuidv7(), RunId: "bench-run" } });
+  const event = (w: Write): InstanceEvent => ({ type: w.type, data: { InstanceId: w.instanceId, EntityId: ENTITY_ID, Patch: w.patch, RowVersion: newId(), RunId: "bench-run" } });
   const append = (w: Write, expected: bigint) =>
     withRetry(
       () => store.appendToStream<InstanceEvent>(`instance-${w.instanceId}`, [event(w)], { expectedStreamVersion: expected }),
