@@ -3,6 +3,9 @@ import { getSQLiteEventStore, sqliteConnection, type SQLiteConnection } from "@e
 import { join } from "node:path";
 import { openDatabase } from "../src/runtime/open-database.js";
 import { newId } from "../src/support/ids.js";
+import type { EventMetadata } from "../events/metadata.js";
+import type { NewEvent } from "../src/store/event-store.js";
+import { eventInserts } from "../src/store/libsql-event-store.js";
 import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js";
 
 /**
@@ -12,9 +15,9 @@ import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js"
  * quoted in package rows per second, the unit of our apply figure.
  *
  *  - raw: @libsql/client, our migrations and pragmas (the same `openDatabase`), the statements the
- *    store writes: 2000 package rows per atomic batch, each table's rows as one JSON array text
- *    through json_each(), instance rows read back from the events just inserted, the identity
- *    claimed once, ids from the service's own generator (src/support/ids.ts). No reads, no service.
+ *    store writes: 2000 package rows per atomic batch, the events through the store's own
+ *    `eventInserts`, instance rows read back from the events just inserted, the identity claimed
+ *    once, ids from the service's own generator (src/support/ids.ts). No reads, no service.
  *  - emmett: @event-driven-io/emmett-sqlite, one stream per instance, each append checks its
  *    expected version (0 for a new stream, 1 for an update) and runs an inline projection into an
  *    instances table. Emmett appends one stream per transaction, so it runs on a sample.
@@ -44,25 +47,20 @@ function writeOf(row: BenchRow, ids: string[]): Write | null {
   return null;
 }
 
-const META_OBJECT = JSON.parse(META) as Record<string, unknown>;
+const META_OBJECT = JSON.parse(META) as EventMetadata;
 
 function batchStatements(writes: Write[], at: string) {
-  const events: unknown[] = [];
+  const events: NewEvent[] = [];
   const streams: unknown[] = [];
   const keys: unknown[] = [];
   for (const w of writes) {
     const data = { InstanceId: w.instanceId, EntityId: ENTITY_ID, [w.type === "InstanceCreated" ? "Fields" : "Changes"]: w.patch, RowVersion: newId(), RunId: "bench-run" };
-    events.push([newId(), `instance-${w.instanceId}`, w.version, w.type, w.type === "InstanceCreated" ? 2 : 1, data, META_OBJECT]);
+    events.push({ eventId: newId(), streamId: `instance-${w.instanceId}`, streamVersion: w.version, type: w.type, data, metadata: META_OBJECT });
     streams.push([`instance-${w.instanceId}`, w.version]);
     if (w.identity) keys.push([ENTITY_ID, "email", w.identity, w.instanceId]);
   }
   const stmts = [
-    {
-      sql: `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
-            INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-            SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v -> 5, v -> 6, ?2 FROM r ORDER BY k`,
-      args: [JSON.stringify(events), at],
-    },
+    ...eventInserts(events, at),
     {
       sql: `INSERT INTO instances (id, entity_id, fields, row_version, version, created_at, updated_at, deleted)
             SELECT e.data ->> '$.InstanceId', e.data ->> '$.EntityId', CASE e.type WHEN 'InstanceCreated' THEN e.data -> '$.Fields' ELSE e.data -> '$.Changes' END,

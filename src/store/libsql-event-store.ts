@@ -13,23 +13,25 @@ import { createMutex } from "./mutex.js";
 export const ROWS_PER_STATEMENT = 5000;
 
 /**
- * Event rows: [event_id, stream_id, stream_version, type, schema_version, data, metadata].
- * `->` keeps a JSON value's text as it was written (escapes and number literals included), so
- * `data` and `metadata` are stored byte for byte as JSON.stringify wrote them. The rows are
- * materialized once: selecting `->` from json_each's `value` directly would render each row's
- * text again for every column. ORDER BY k keeps positions in commit order.
+ * Event rows: [event_id, stream_id, stream_version, type, schema_version, data_start, data_bytes
+ * (, metadata)]. The `data` texts travel apart from the rows, one after the other as the UTF-8
+ * bytes of one BLOB (?3), each cut out by its 1-based byte offset and length: SQLite then never
+ * parses an event's data as JSON only to render the same text again (the events INSERT of 60k
+ * creates: 655-720 -> 420-530 ms on the database thread; bench/notes-writepath.md). The stored
+ * text is byte for byte JSON.stringify(e.data). `->` keeps a non-shared metadata value's text as
+ * written. The rows are materialized once; ORDER BY k keeps positions in commit order.
  */
 const insertEvents = (metadata: string) => `WITH r(k, v) AS MATERIALIZED (SELECT key, value FROM json_each(?1))
   INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
-  SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v -> 5, ${metadata}, ?2 FROM r ORDER BY k`;
-const INSERT_EVENTS = insertEvents("v -> 6");
+  SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, CAST(substr(?3, v ->> 5, v ->> 6) AS TEXT), ${metadata}, ?2 FROM r ORDER BY k`;
+const INSERT_EVENTS = insertEvents("v -> 7");
 /**
  * The same rows without their metadata, when every event of the run carries the same metadata
- * (all of a commit's events usually do): it is serialized once and bound as ?3, instead of being
+ * (all of a commit's events usually do): it is serialized once and bound as ?4, instead of being
  * written, copied to the database thread and parsed again once per event (≈ a quarter of an
  * apply's event text).
  */
-const INSERT_EVENTS_SHARED_METADATA = insertEvents("?3");
+const INSERT_EVENTS_SHARED_METADATA = insertEvents("?4");
 /**
  * A commit of one event (a definition, a profile, a plan or apply with its whole result) inserts
  * it with plain parameters: a result of many megabytes is not worth parsing as JSON again.
@@ -128,8 +130,8 @@ const insertOne = (e: NewEvent, recordedAt: string): Stmt => ({
   args: [e.eventId, e.streamId, e.streamVersion, e.type, currentSchemaVersion(e.type), JSON.stringify(e.data), JSON.stringify(e.metadata), recordedAt],
 });
 
-/** The events' INSERTs, in commit order (positions follow it). */
-function eventInserts(events: NewEvent[], recordedAt: string): Stmt[] {
+/** The events' INSERTs, in commit order (positions follow it); the raw bench reference writes with them too. */
+export function eventInserts(events: NewEvent[], recordedAt: string): Stmt[] {
   if (events.length === 1) return [insertOne(events[0]!, recordedAt)];
   const stmts: Stmt[] = [];
   let run: NewEvent[] = [];
@@ -138,15 +140,20 @@ function eventInserts(events: NewEvent[], recordedAt: string): Stmt[] {
       const slice = run.slice(start, start + ROWS_PER_STATEMENT);
       const metadata = slice[0]!.metadata;
       const shared = slice.every((e) => e.metadata === metadata);
-      const rows = slice.map((e) => {
-        const row: unknown[] = [e.eventId, e.streamId, e.streamVersion, e.type, currentSchemaVersion(e.type), e.data];
+      const data = dataBytes(slice);
+      const rows = slice.map((e, i) => {
+        const row: unknown[] = [e.eventId, e.streamId, e.streamVersion, e.type, currentSchemaVersion(e.type), data.starts[i], data.lengths[i]];
         if (!shared) row.push(e.metadata);
         return row;
       });
-      // One JSON.stringify for the whole chunk: faster than a string per row, and data and
-      // metadata come out exactly as JSON.stringify(e.data) and JSON.stringify(e.metadata) would.
+      // One JSON.stringify for the rows of the statement: faster than a string per row, and the
+      // metadata comes out exactly as JSON.stringify(e.metadata) would.
       const json = JSON.stringify(rows);
-      stmts.push(shared ? { sql: INSERT_EVENTS_SHARED_METADATA, args: [json, recordedAt, JSON.stringify(metadata)] } : { sql: INSERT_EVENTS, args: [json, recordedAt] });
+      stmts.push(
+        shared
+          ? { sql: INSERT_EVENTS_SHARED_METADATA, args: [json, recordedAt, data.bytes, JSON.stringify(metadata)] }
+          : { sql: INSERT_EVENTS, args: [json, recordedAt, data.bytes] },
+      );
     }
     run = [];
   };
@@ -156,6 +163,34 @@ function eventInserts(events: NewEvent[], recordedAt: string): Stmt[] {
   }
   flush();
   return stmts;
+}
+
+const encoder = new TextEncoder();
+
+/** Each event's JSON.stringify(data) as UTF-8, one after the other: 1-based start and byte length of each. */
+function dataBytes(events: NewEvent[]): { bytes: Uint8Array; starts: number[]; lengths: number[] } {
+  const texts = events.map((e) => JSON.stringify(e.data));
+  let chars = 0;
+  for (const t of texts) chars += t.length;
+  // Room for ASCII text and some more; grown when a text did not fit (encodeInto stops short).
+  let bytes = new Uint8Array(chars + (chars >> 3) + 64);
+  const starts = new Array<number>(texts.length);
+  const lengths = new Array<number>(texts.length);
+  let at = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const text = texts[i]!;
+    let done = encoder.encodeInto(text, bytes.subarray(at));
+    if (done.read < text.length) {
+      const grown = new Uint8Array(Math.max(bytes.length * 2, at + text.length * 3));
+      grown.set(bytes.subarray(0, at));
+      bytes = grown;
+      done = encoder.encodeInto(text, bytes.subarray(at));
+    }
+    starts[i] = at + 1;
+    lengths[i] = done.written;
+    at += done.written;
+  }
+  return { bytes: bytes.subarray(0, at), starts, lengths };
 }
 
 function toStoredEvent(row: Row): StoredEvent {

@@ -12,13 +12,17 @@ import type { EventStore, NewEvent } from "../../src/store/event-store.js";
 let dir: string;
 let client: Client;
 let store: EventStore;
+/** The same store with its writes on the database thread (the Node server's default). */
+let threadStore: EventStore;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "store-"));
   client = await openDatabase(`file:${join(dir, "s.db")}`);
   store = createLibsqlEventStore(client);
+  threadStore = createLibsqlEventStore(await openDatabase(`file:${join(dir, "t.db")}`, undefined, { thread: true }));
 });
 afterAll(async () => {
   await store.close();
+  await threadStore.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -81,22 +85,30 @@ describe("libSQL event store", () => {
     expect((await store.read({ after: 2, limit: 1 }))[0]!.position).toBe(3);
   });
 
-  it("stores each event's data and metadata text exactly as JSON.stringify writes it, at positions in commit order", async () => {
-    // Multi-event commits travel as one JSON array through json_each(); `->` must give back every
-    // escape (lone surrogates, control characters), number literal and key order untouched, and a
-    // metadata shared by the commit's events is bound once and stored for each of them.
-    const text = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 });
-    const value = fc.oneof(text, fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((n) => Number(n)), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }));
+  it.each([
+    ["on this thread", () => store],
+    ["on the database thread", () => threadStore],
+  ])("stores each event's data and metadata text exactly as JSON.stringify writes it, at positions in commit order (%s)", async (_, storeOf) => {
+    // Multi-event commits send the rows as one JSON array through json_each() and the data texts
+    // as the UTF-8 bytes of one BLOB: every escape (lone surrogates, control characters), number
+    // literal, key order and non-ASCII character must come back untouched, long texts of 3-byte
+    // characters included, and a metadata shared by the commit's events is bound once and stored
+    // for each of them.
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    const text = fc.string({ unit, maxLength: 12 });
+    const long = fc.oneof(fc.string({ unit, minLength: 50, maxLength: 400 }), fc.string({ unit: fc.constantFrom("ü", "€", "𝄞", "a"), minLength: 50, maxLength: 400 }));
+    const value = fc.oneof(text, long, fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map((n) => Number(n)), fc.boolean(), fc.constant(null), fc.array(text, { maxLength: 3 }));
     const fields = fc.dictionary(text, value, { maxKeys: 6 });
+    const s = storeOf();
     await fc.assert(
       // One metadata object for the whole commit (bound once) or one per event (one per row).
       fc.asyncProperty(fc.array(fields, { minLength: 2, maxLength: 8 }), text, fc.boolean(), async (all, requestId, shared) => {
         const metadata = { Actor: "prop", RequestId: requestId, CorrelationId: null, CausationId: null };
         const metaOf = (i: number) => (shared ? metadata : { ...metadata, CorrelationId: `${requestId}${i}` });
         const events = all.map((Fields, i): NewEvent => ({ ...created(`p-${uuidv7()}`), data: { InstanceId: `p${i}`, EntityId: "e", Fields, RowVersion: "r", RunId: null }, metadata: metaOf(i) }));
-        const r = await store.append({ events, projections: [], recordedAt: at });
+        const r = await s.append({ events, projections: [], recordedAt: at });
         if (!r.ok) throw new Error(r.reason);
-        const rows = await store.query({ sql: "SELECT event_id, data, metadata FROM events WHERE position BETWEEN ? AND ? ORDER BY position", args: [r.firstPosition, r.lastPosition] });
+        const rows = await s.query({ sql: "SELECT event_id, data, metadata FROM events WHERE position BETWEEN ? AND ? ORDER BY position", args: [r.firstPosition, r.lastPosition] });
         expect(rows.map((row) => row.event_id)).toEqual(events.map((e) => e.eventId));
         expect(rows.map((row) => row.data)).toEqual(events.map((e) => JSON.stringify(e.data)));
         expect(rows.map((row) => row.metadata)).toEqual(events.map((e) => JSON.stringify(e.metadata)));
