@@ -90,10 +90,9 @@ describe("libSQL event store", () => {
     ["on the database thread", () => threadStore],
   ])("stores each event's data and metadata text exactly as JSON.stringify writes it, at positions in commit order (%s)", async (_, storeOf) => {
     // Multi-event commits send the rows as one JSON array through json_each() and the data texts
-    // as the UTF-8 bytes of one BLOB: every escape (lone surrogates, control characters), number
-    // literal, key order and non-ASCII character must come back untouched, long texts of 3-byte
-    // characters included, and a metadata shared by the commit's events is bound once and stored
-    // for each of them.
+    // as the UTF-8 bytes of one BLOB, cut by byte offsets: every escape (lone surrogates, control
+    // characters), number literal, key order and non-ASCII character must come back untouched,
+    // and a metadata shared by the commit's events is bound once and stored for each.
     const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
     const text = fc.string({ unit, maxLength: 12 });
     const long = fc.oneof(fc.string({ unit, minLength: 50, maxLength: 400 }), fc.string({ unit: fc.constantFrom("ü", "€", "𝄞", "a"), minLength: 50, maxLength: 400 }));
@@ -115,6 +114,23 @@ describe("libSQL event store", () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it.each([
+    ["on this thread", () => store],
+    ["on the database thread", () => threadStore],
+  ])("stores long data texts of multi-byte characters exactly, also where the BLOB must grow (%s)", async (_, storeOf) => {
+    // 3- and 4-byte characters in texts of ≈ 75-120 KB, between short ones: the BLOB sized for
+    // mostly-ASCII text grows, and each offset after them counts bytes, not UTF-16 units.
+    const events = ["a", "€".repeat(25_000), "ü", "𝄞".repeat(30_000) + "x", "end"].map((value, i): NewEvent => ({
+      ...created(`long-${uuidv7()}`),
+      data: { InstanceId: `l${i}`, EntityId: "e", Fields: { value }, RowVersion: "r", RunId: null },
+    }));
+    const s = storeOf();
+    const r = await s.append({ events, projections: [], recordedAt: at });
+    if (!r.ok) throw new Error(r.reason);
+    const rows = await s.query({ sql: "SELECT data FROM events WHERE position BETWEEN ? AND ? ORDER BY position", args: [r.firstPosition, r.lastPosition] });
+    expect(rows.map((row) => row.data)).toEqual(events.map((e) => JSON.stringify(e.data)));
   });
 
   it("runs in WAL mode with a busy timeout", async () => {
