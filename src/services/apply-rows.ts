@@ -51,13 +51,13 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
  * change exactly as in applyChunk.
  *
  * Chunk k+1's lookup is sent after chunk k's commit, and may or may not see it (with the database
- * thread, reads run beside the writer). Either decides the same: the rows of one
- * file have distinct identities (a repeated identity makes every row that has it an error, which
- * writes nothing), so chunk k's commit never creates or changes what a row of chunk k+1 matches;
- * other writers are caught at commit time as always. Chunk k+1's commit is built assuming chunk
- * k's succeeds (its rows event takes the next version). A chunk whose commit fails takes
- * applyChunk's path (split and decided again against fresh state), and the chunk built meanwhile
- * is thrown away and decided and built again after it.
+ * thread, reads run beside the writer). Either decides the same: the rows of one file have distinct
+ * identities (a repeated identity makes every row that has it an error, which writes nothing), so
+ * chunk k's commit never creates or changes what a row of chunk k+1 matches; other writers are
+ * caught at commit time as always. Chunk k+1's commit is built assuming chunk k's succeeds (its
+ * rows event takes the next version). A chunk whose commit fails takes applyChunk's path (split
+ * and decided again against fresh state), and the chunk built meanwhile is thrown away and
+ * decided and built again after it.
  */
 export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chunks: Iterable<PreparedRow[]>, meta: EventMetadata, runId: string, recorder: RowsRecorder): Promise<void> {
   // The identity fields are read with each chunk's lookup, as applyPreparedRows reads them per call.
