@@ -89,8 +89,6 @@ export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chu
     const writing = ready ? write(ready) : null;
     // Awaited below; handled now so a failure while the lookup is awaited is not an unhandled rejection.
     writing?.catch(() => undefined);
-    // The store sends a write from a microtask (its writer mutex); one turn lets it go now.
-    if (writing) await null;
     let chunk: IteratorResult<PreparedRow[]>;
     try {
       chunk = next.next();
