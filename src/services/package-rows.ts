@@ -63,7 +63,7 @@ export async function scanPackage(deps: Pick<Deps, "chunkWorker">, spool: Packag
   const count = spool.recordChunks?.length ?? 0;
   const text = (c: number) => spool.recordChunks!.get(c);
   const resolve = createFieldResolver(target.definition, target.profile);
-  const here = (c: number) => prepareChunkText(text(c), c, spool.recordCount, target, resolve);
+  const here = (c: number) => prepareChunk(spool, c, target, resolve);
   type Read = ReturnType<typeof here> | ScannedChunk;
   const take = (r: Read, c: number): Failure | null => {
     if (!r.ok) return r;
