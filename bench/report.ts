@@ -20,7 +20,8 @@ export type RunResult = {
   emmett?: ReferenceResult;
   /** Set when a timeout or a crash stopped the run early. */
   aborted?: string;
-  profile?: { file: string; phases: Record<string, ProfileSummary> };
+  /** `windows`: each phase's span on the profile's clock (µs), for profile-summary.ts --from/--to. */
+  profile?: { file: string; windows: Partial<Record<string, { from: number; to: number }>>; phases: Record<string, ProfileSummary> };
 };
 
 export type Stat = { median: number; min: number; max: number; ok: number; of: number; failures: string[] };

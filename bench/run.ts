@@ -143,7 +143,7 @@ function profilePhases(dir: string, pid: number, windows: Partial<Record<PhaseNa
     phases[name] = summarizeProfile(profile, window, 10);
     log(formatSummary(`\n  profile ${size.toLocaleString("en-US")} run ${run} ${name}`, phases[name]!));
   }
-  return { file: relative(ROOT, join(dir, file)), phases };
+  return { file: relative(ROOT, join(dir, file)), windows, phases };
 }
 
 async function main() {
