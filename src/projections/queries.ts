@@ -2,7 +2,7 @@ import type { InValue, Row } from "@libsql/client";
 import type { InstanceState, PlanMatch } from "../domain/instance.js";
 import { normalizeKey } from "../domain/keys.js";
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
-import type { EventStore } from "../store/event-store.js";
+import type { EventStore, Stmt } from "../store/event-store.js";
 import { IdentityMode } from "../schemas/enums.js";
 
 /**
@@ -131,12 +131,28 @@ const BY_IDENTITY = (select: string) => `SELECT ${select} FROM json_each(?3) j C
               JOIN instances i ON i.id = k.instance_id`;
 
 export async function instancesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, InstanceState>> {
-  return matchesOf(await inChunks([...new Set(ids)], (list) => store.query({ sql: BY_IDS(MATCHES_JSON("i.id")), args: [entityId, list] })));
+  return matchesOf(await instanceTextsByIds(store, entityId, ids));
 }
 
 /** Identity value → instance, through the identity index, in one join per chunk. */
 export async function instancesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, InstanceState>> {
-  return matchesOf(await inChunks([...new Set(values)], (list) => store.query({ sql: BY_IDENTITY(MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
+  return matchesOf(await instanceTextsByIdentity(store, entityId, fieldKey, values));
+}
+
+/**
+ * The answers of instancesByIds / instancesByIdentity before they are parsed (one JSON text per
+ * chunk of values, for matchesOf): an apply asks for them early, on the database thread when
+ * there is one, and parses each only when it decides those rows.
+ */
+export type InstanceTexts = Row[];
+export { matchesOf };
+
+export function instanceTextsByIds(store: EventStore, entityId: string, ids: string[], query = (s: Stmt) => store.query(s)): Promise<InstanceTexts> {
+  return inChunks([...new Set(ids)], (list) => query({ sql: BY_IDS(MATCHES_JSON("i.id")), args: [entityId, list] }));
+}
+
+export function instanceTextsByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[], query = (s: Stmt) => store.query(s)): Promise<InstanceTexts> {
+  return inChunks([...new Set(values)], (list) => query({ sql: BY_IDENTITY(MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] }));
 }
 
 /**

@@ -58,10 +58,24 @@ export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: 
  * rows event takes the next version). A chunk whose commit fails takes applyChunk's path (split
  * and decided again against fresh state), and the chunk built meanwhile is thrown away and
  * decided and built again after it.
+ *
+ * `lookup` may answer from lookups sent earlier (the apply's first pass): a change committed since
+ * is caught at commit time like any other writer's, and the chunks after a lost commit are looked
+ * up again here.
  */
-export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chunks: Iterable<PreparedRow[]>, meta: EventMetadata, runId: string, recorder: RowsRecorder): Promise<void> {
+export async function applyChunksPipelined(
+  deps: Deps,
+  target: ImportTarget,
+  chunks: Iterable<PreparedRow[]>,
+  meta: EventMetadata,
+  runId: string,
+  recorder: RowsRecorder,
+  lookup: (chunk: PreparedRow[]) => Promise<Map<string, InstanceState>> = (chunk) => lookupMatches(deps, target, chunk),
+): Promise<void> {
+  let fresh = false;
   // The identity fields are read with each chunk's lookup, as applyPreparedRows reads them per call.
-  const read = (chunk: PreparedRow[]) => Promise.all([lookupMatches(deps, target, chunk), identityFieldsOf(deps.store, target.definition.Id)]);
+  const read = (chunk: PreparedRow[]) =>
+    Promise.all([fresh ? lookupMatches(deps, target, chunk) : lookup(chunk), identityFieldsOf(deps.store, target.definition.Id)]);
   /** Decides a chunk and builds its commit; `ahead`: rows events of commits still in flight before it. */
   const build = (chunk: PreparedRow[], [matches, identityFields]: [Map<string, InstanceState>, string[]], ahead: number) => {
     const { rows, pending } = decideChunk(deps, target, chunk, matches, runId);
@@ -102,6 +116,7 @@ export async function applyChunksPipelined(deps: Deps, target: ImportTarget, chu
     }
     let built = build(chunk.value, await read(chunk.value), ready?.recorded ? 1 : 0);
     if (writing && !(await writing)) {
+      fresh = true;
       await applyChunk(deps, target, ready!.chunk, meta, runId, ready!.identityFields, recorder);
       built = build(chunk.value, await read(chunk.value), 0);
     }

@@ -1,5 +1,7 @@
 import type { EventMetadata } from "../../events/metadata.js";
-import type { Upload } from "../import/package-spool.js";
+import { RECORDS_PER_CHUNK, type Upload } from "../import/package-spool.js";
+import type { InstanceState } from "../domain/instance.js";
+import { matchesOf, type InstanceTexts } from "../projections/queries.js";
 import type { PreparedRow } from "../import/prepare.js";
 import { createRunRows } from "../import/run-rows.js";
 import { parseSelection } from "../import/selection.js";
@@ -8,8 +10,8 @@ import { FORMAT_VERSION, type ApplyResult, type ApplyRow } from "../schemas/tran
 import { applyChunksPipelined, ROWS_PER_COMMIT, type RowsRecorder } from "./apply-rows.js";
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
-import { entityRef, planProfile, resolveTarget } from "./import-context.js";
-import { checkSpool, preparedChunks, scanPackage } from "./package-rows.js";
+import { entityRef, lookupMatches, lookupMatchesBeside, planProfile, resolveTarget } from "./import-context.js";
+import { checkSpool, preparedChunks, scanPackage, type ScannedPackage } from "./package-rows.js";
 import { rowsEvent, rowsUrl } from "./run-rows-events.js";
 
 export type ApplyOutcome = { ok: true; result: ApplyResult; json: string } | Failure;
@@ -24,7 +26,12 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   if (!checked.ok) return checked;
   // The whole file is read once before anything is written: a broken record or an
   // out-of-range selection refuses the apply with nothing changed.
-  const scanned = await scanPackage(deps, checked.spool, target);
+  // The writer is idle while the file is read: it looks up each kept chunk's matches meanwhile.
+  const scanned = await scanPackage(deps, checked.spool, target, (rows) => {
+    const texts = lookupMatchesBeside(deps, target, rows);
+    texts?.catch(() => undefined); // awaited in the second pass, or dropped with a refused file
+    return texts;
+  });
   if (!scanned.ok) return scanned;
   const selected = parseSelection(selection, scanned.scan.count);
   if (!selected.ok) return { ok: false, status: 400, errors: selected.errors };
@@ -54,7 +61,7 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
     }
     if (batch.length) yield batch;
   }
-  await applyChunksPipelined(deps, target, selectedChunks(), meta, applyId, recorder);
+  await applyChunksPipelined(deps, target, selectedChunks(), meta, applyId, recorder, matchesFrom(scan, (chunk) => lookupMatches(deps, target, chunk)));
 
   const result: ApplyResult = {
     ApplyId: applyId,
@@ -92,4 +99,36 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   );
   if (!outcome.ok) throw new Error(`recording the apply failed: ${outcome.reason}`);
   return { ok: true, result, json };
+}
+
+/**
+ * The matches of a group of selected rows from the lookups the first pass sent for their file
+ * chunks, each parsed once and let go when the rows have moved past it; looked up now when a chunk
+ * has none (not kept, or no database thread).
+ */
+function matchesFrom(scan: ScannedPackage<Promise<InstanceTexts> | null>, lookupNow: (rows: PreparedRow[]) => Promise<Map<string, InstanceState>>) {
+  const parsed = new Map<number, Promise<Map<string, InstanceState>>>();
+  const chunkOf = (r: PreparedRow) => Math.floor((r.rowIndex - 1) / RECORDS_PER_CHUNK);
+  return async (rows: PreparedRow[]): Promise<Map<string, InstanceState>> => {
+    if (rows.length === 0) return new Map();
+    const first = chunkOf(rows[0]!);
+    const last = chunkOf(rows[rows.length - 1]!);
+    for (const c of parsed.keys()) if (c < first) parsed.delete(c);
+    const maps: Promise<Map<string, InstanceState>>[] = [];
+    for (let c = first; c <= last; c++) {
+      let map = parsed.get(c);
+      if (!map) {
+        const texts = scan.ahead[c];
+        if (!texts) return lookupNow(rows);
+        scan.ahead[c] = undefined;
+        map = texts.then(matchesOf);
+        parsed.set(c, map);
+      }
+      maps.push(map);
+    }
+    if (maps.length === 1) return maps[0]!;
+    const merged = new Map<string, InstanceState>();
+    for (const map of await Promise.all(maps)) for (const [k, v] of map) merged.set(k, v);
+    return merged;
+  };
 }

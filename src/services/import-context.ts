@@ -1,5 +1,5 @@
 import type { InstanceState, PlanMatch } from "../domain/instance.js";
-import { instancesByIdentity, instancesByIds, findDefinition, findProfile, planMatchesByIdentity, planMatchesByIds } from "../projections/queries.js";
+import { instancesByIdentity, instancesByIds, instanceTextsByIdentity, instanceTextsByIds, findDefinition, findProfile, planMatchesByIdentity, planMatchesByIds, type InstanceTexts } from "../projections/queries.js";
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import { IdentityMode } from "../schemas/enums.js";
 import type { EntityRef, PlanProfile } from "../schemas/transfer.js";
@@ -26,28 +26,45 @@ export function prepareAll(records: unknown[], target: ImportTarget): PreparedRo
   return rows;
 }
 
-type Lookups<T> = {
-  byIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, T>>;
-  byIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, T>>;
+type Lookups<R> = {
+  byIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<R>;
+  byIds(store: EventStore, entityId: string, ids: string[]): Promise<R>;
+  /** The answer when no row has an identity to look up. */
+  none(): R;
 };
 
 /** What each row matches by the profile's identity mode, looked up in bulk. */
 const lookupBy =
-  <T>({ byIdentity, byIds }: Lookups<T>) =>
-  async (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<Map<string, T>> => {
+  <R>({ byIdentity, byIds, none }: Lookups<R>) =>
+  async (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<R> => {
     const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
-    if (values.length === 0) return new Map();
+    if (values.length === 0) return none();
     const { definition, profile } = target;
     if (profile.IdentityMode === IdentityMode.Field) return byIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
     if (profile.IdentityMode === IdentityMode.InstanceId) return byIds(deps.store, definition.Id, values);
-    return new Map();
+    return none();
   };
 
 /** The current instance each row matches. */
-export const lookupMatches = lookupBy<InstanceState>({ byIdentity: instancesByIdentity, byIds: instancesByIds });
+export const lookupMatches = lookupBy<Map<string, InstanceState>>({ byIdentity: instancesByIdentity, byIds: instancesByIds, none: () => new Map() });
 
 /** lookupMatches with only what deciding a plan row reads. */
-export const lookupPlanMatches = lookupBy<PlanMatch>({ byIdentity: planMatchesByIdentity, byIds: planMatchesByIds });
+export const lookupPlanMatches = lookupBy<Map<string, PlanMatch>>({ byIdentity: planMatchesByIdentity, byIds: planMatchesByIds, none: () => new Map() });
+
+/**
+ * lookupMatches asked of the database thread's connection (EventStore.queryBeside), unparsed
+ * (matchesOf parses them): an apply's first pass sends them while it reads the file and the
+ * writer is idle. Null without such a connection: there it would only move the work.
+ */
+export function lookupMatchesBeside(deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<InstanceTexts> | null {
+  const beside = deps.store.queryBeside;
+  if (!beside) return null;
+  return lookupBy<InstanceTexts>({
+    byIdentity: (store, entityId, fieldKey, values) => instanceTextsByIdentity(store, entityId, fieldKey, values, beside),
+    byIds: (store, entityId, ids) => instanceTextsByIds(store, entityId, ids, beside),
+    none: () => [],
+  })(deps, target, rows);
+}
 
 export const entityRef = (d: EntityDefinition): EntityRef => ({ Id: d.Id, Key: d.Key, DisplayNameSingular: d.DisplayNameSingular, DisplayNamePlural: d.DisplayNamePlural });
 export const planProfile = (p: Profile): PlanProfile => ({ Id: p.Id, Key: p.Key, Name: p.Name, ImportMode: p.ImportMode, IdentityMode: p.IdentityMode });

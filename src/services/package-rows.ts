@@ -12,8 +12,11 @@ import type { ImportTarget } from "./import-context.js";
  */
 export const KEEP_PREPARED_UP_TO = 250_000;
 
-/** A package read once through: known to be valid, its size, and the rows whose identity repeats. */
-export type ScannedPackage = { spool: PackageSpool; count: number; duplicates: Set<number>; kept: PreparedRow[][] | null };
+/**
+ * A package read once through: known to be valid, its size, the rows whose identity repeats, and
+ * (`ahead`) what the scan's `lookAhead` returned for each kept chunk.
+ */
+export type ScannedPackage<A = never> = { spool: PackageSpool; count: number; duplicates: Set<number>; kept: PreparedRow[][] | null; ahead: (A | undefined)[] };
 
 /** The package-level checks of the buffered reader, on a spooled package. */
 export function checkSpool(r: SpoolResult, target: ImportTarget): { ok: true; spool: PackageSpool } | Failure {
@@ -55,10 +58,17 @@ export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): G
  * identity are errors, the first one too). With a chunk worker (the Node server's plan thread),
  * chunks are read on two threads; the worker's are not kept and are prepared again in the
  * second pass, which runs while the database thread writes (bench/notes-writepath.md).
+ * `lookAhead` sees each chunk kept for the second pass as soon as it is prepared.
  */
-export async function scanPackage(deps: Pick<Deps, "chunkWorker">, spool: PackageSpool, target: ImportTarget): Promise<{ ok: true; scan: ScannedPackage } | Failure> {
+export async function scanPackage<A = never>(
+  deps: Pick<Deps, "chunkWorker">,
+  spool: PackageSpool,
+  target: ImportTarget,
+  lookAhead?: (rows: PreparedRow[]) => A,
+): Promise<{ ok: true; scan: ScannedPackage<A> } | Failure> {
   const keep = spool.recordCount <= KEEP_PREPARED_UP_TO;
   const kept: PreparedRow[][] = [];
+  const ahead: (A | undefined)[] = [];
   const finder = duplicateFinder();
   const count = spool.recordChunks?.length ?? 0;
   const text = (c: number) => spool.recordChunks!.get(c);
@@ -69,7 +79,10 @@ export async function scanPackage(deps: Pick<Deps, "chunkWorker">, spool: Packag
     if (!r.ok) return r;
     if ("rows" in r) {
       for (const row of r.rows) finder.see(row);
-      if (keep) kept[c] = r.rows;
+      if (keep) {
+        kept[c] = r.rows;
+        if (lookAhead) ahead[c] = lookAhead(r.rows);
+      }
     } else {
       const base = c * RECORDS_PER_CHUNK;
       r.identities.forEach((identity, i) => finder.see({ identity, rowIndex: base + i + 1 }));
@@ -80,11 +93,11 @@ export async function scanPackage(deps: Pick<Deps, "chunkWorker">, spool: Packag
   let failed: Failure | null = null;
   if (worker && count > 1) failed = await inTwoThreads<Read>(count, (c) => worker.scan(target, text(c), c, spool.recordCount), here, take);
   else for (let c = 0; c < count && !failed; c++) failed = take(here(c), c);
-  return failed ?? { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null } };
+  return failed ?? { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null, ahead } };
 }
 
 /** Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked. */
-export function* preparedChunks(scan: ScannedPackage, target: ImportTarget): Generator<PreparedRow[]> {
+export function* preparedChunks(scan: ScannedPackage<unknown>, target: ImportTarget): Generator<PreparedRow[]> {
   const resolve = createFieldResolver(target.definition, target.profile);
   const chunks = scan.spool.recordChunks ?? [];
   for (let c = 0; c < chunks.length; c++) {
