@@ -126,7 +126,9 @@ async function inChunks(values: string[], run: (json: string) => Promise<Row[]>)
 
 const BY_IDS = (select: string) => `SELECT ${select} FROM instances i WHERE i.entity_id = ? AND i.id IN (SELECT value FROM json_each(?))`;
 // CROSS JOIN keeps json_each outside: one primary-key probe per value, without first building
-// the ephemeral index an IN (subquery) gets (≈ 10 % of the query). Values are unique.
+// the ephemeral index an IN (subquery) gets (≈ 10 % of the query). Values are not deduplicated
+// first (a Set per chunk of every identity costs more than the rare repeat): a repeated one, which
+// only a file's duplicate identities give, finds its match again and the map keeps one.
 const BY_IDENTITY = (select: string) => `SELECT ${select} FROM json_each(?3) j CROSS JOIN instance_keys k ON k.entity_id = ?1 AND k.field_key = ?2 AND k.value = j.value
               JOIN instances i ON i.id = k.instance_id`;
 
@@ -148,11 +150,11 @@ export type InstanceTexts = Row[];
 export { matchesOf };
 
 export function instanceTextsByIds(store: EventStore, entityId: string, ids: string[], query = (s: Stmt) => store.query(s)): Promise<InstanceTexts> {
-  return inChunks([...new Set(ids)], (list) => query({ sql: BY_IDS(MATCHES_JSON("i.id")), args: [entityId, list] }));
+  return inChunks(ids, (list) => query({ sql: BY_IDS(MATCHES_JSON("i.id")), args: [entityId, list] }));
 }
 
 export function instanceTextsByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[], query = (s: Stmt) => store.query(s)): Promise<InstanceTexts> {
-  return inChunks([...new Set(values)], (list) => query({ sql: BY_IDENTITY(MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] }));
+  return inChunks(values, (list) => query({ sql: BY_IDENTITY(MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] }));
 }
 
 /**
@@ -164,13 +166,13 @@ const planQuery = (store: EventStore) => store.queryBeside ?? store.query;
 /** instancesByIds with only what a plan reads. */
 export async function planMatchesByIds(store: EventStore, entityId: string, ids: string[]): Promise<Map<string, PlanMatch>> {
   const query = planQuery(store);
-  return planMatchesOf(await inChunks([...new Set(ids)], (list) => query({ sql: BY_IDS(PLAN_MATCHES_JSON("i.id")), args: [entityId, list] })));
+  return planMatchesOf(await inChunks(ids, (list) => query({ sql: BY_IDS(PLAN_MATCHES_JSON("i.id")), args: [entityId, list] })));
 }
 
 /** instancesByIdentity with only what a plan reads. */
 export async function planMatchesByIdentity(store: EventStore, entityId: string, fieldKey: string, values: string[]): Promise<Map<string, PlanMatch>> {
   const query = planQuery(store);
-  return planMatchesOf(await inChunks([...new Set(values)], (list) => query({ sql: BY_IDENTITY(PLAN_MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
+  return planMatchesOf(await inChunks(values, (list) => query({ sql: BY_IDENTITY(PLAN_MATCHES_JSON("k.value")), args: [entityId, fieldKey, list] })));
 }
 
 export async function listInstances(store: EventStore, entityId: string, limit: number, after: string | null): Promise<InstanceState[]> {
