@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { npmStartNodeArgs } from "./start-command.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -65,7 +66,8 @@ export function systemBusySeconds(): number {
 export async function startServer(opts: ServerOptions): Promise<BenchServer> {
   const args = [...(opts.nodeArgs ?? [])];
   if (opts.profileDir) args.push("--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`);
-  args.push("--import", "tsx", join(opts.root, "src/runtime/node.ts"));
+  // As npm start runs it (its node flags too), from the repository root.
+  args.push(...npmStartNodeArgs(opts.root));
   const child = spawn(process.execPath, args, {
     cwd: opts.root,
     env: {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitForOutput } from "../support/processes.js";
+import { npmStartNodeArgs } from "../../bench/start-command.js";
 
 const dir = mkdtempSync(join(tmpdir(), "node-start-"));
 let child: ChildProcess | undefined;
@@ -14,7 +15,7 @@ afterAll(() => {
 
 describe("npm start (Node runtime)", () => {
   it("migrates a fresh file database, prints a one-time token, serves, and exits cleanly on SIGTERM", async () => {
-    child = spawn(process.execPath, ["--import", "tsx", "src/runtime/node.ts"], {
+    child = spawn(process.execPath, npmStartNodeArgs(process.cwd()), {
       env: { ...process.env, PORT: "0", LIBSQL_URL: `file:${join(dir, "fresh", "db.sqlite")}`, API_TOKENS: "", AUTH_DISABLED: "", LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });
