@@ -36,8 +36,8 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   // A big plan keeps every row in the log, a slice per event, written as the plan goes. One slice
   // is written (on the database thread, when there is one) while the next is built and rendered.
   let writing: Promise<void> = Promise.resolve();
-  const record = async (force: boolean) => {
-    if (!rows.truncated || pendingRows.length === 0 || (!force && pendingRows.length < PLAN_ROWS_PER_EVENT)) return;
+  const record = async () => {
+    if (!rows.truncated || pendingRows.length < PLAN_ROWS_PER_EVENT) return;
     const commit = buildCommit(deps, [rowsEvent(planId, version, pendingRows)], meta);
     deps.store.prepare?.(commit);
     version++;
@@ -46,16 +46,16 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
     writing = deps.store.append(commit).then((outcome) => {
       if (!outcome.ok) throw new Error(`recording the plan rows failed: ${outcome.reason}`);
     });
-    writing.catch(() => undefined); // awaited with the next slice or after the last
+    writing.catch(() => undefined); // awaited with the next slice or before the last commit
   };
   for await (const chunk of planned.chunks) {
     rows.add(chunk);
     if (rows.truncated) pendingRows.push(...chunk);
-    await record(false);
+    await record();
   }
-  await record(true);
-  await writing;
 
+  // The plan is rendered while the previous slice is still being written; the last slice goes in
+  // one commit with ImportPlanned (one round trip and one fsync less, and the run ends atomically).
   const plan: Plan = {
     PlanId: planId,
     FormatVersion: FORMAT_VERSION,
@@ -68,12 +68,15 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
     ...(rows.truncated ? { RowsComplete: false, RowsUrl: rowsUrl(planId) } : {}),
   };
   const json = JSON.stringify(plan);
+  const lastSlice = rows.truncated && pendingRows.length > 0 ? [rowsEvent(planId, version, pendingRows)] : [];
+  await writing;
   const outcome = await commitEvents(
     deps,
     [
+      ...lastSlice,
       {
         streamId: streams.run(plan.PlanId),
-        streamVersion: version,
+        streamVersion: version + lastSlice.length,
         event: {
           type: "ImportPlanned",
           data: { RunId: plan.PlanId, EntityId: target.definition.Id, ProfileId: target.profile.Id, FileSha256: upload.sha256, Summary: plan.Summary, ResultJson: json },
