@@ -6,6 +6,8 @@ import { newId } from "../src/support/ids.js";
 import type { EventMetadata } from "../events/metadata.js";
 import type { NewEvent } from "../src/store/event-store.js";
 import { eventInserts } from "../src/store/libsql-event-store.js";
+import { projectEvents, type ProjectedEvent } from "../src/projections/project.js";
+import type { DomainEvent } from "../events/catalog.js";
 import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js";
 
 /**
@@ -16,8 +18,9 @@ import { baseFields, packageRows, seedRows, type BenchRow } from "./generate.js"
  *
  *  - raw: @libsql/client, our migrations and pragmas (the same `openDatabase`), the statements the
  *    store writes: 2000 package rows per atomic batch, the events through the store's own
- *    `eventInserts`, instance rows read back from the events just inserted, the identity claimed
- *    once, ids from the service's own generator (src/support/ids.ts). No reads, no service.
+ *    `eventInserts` and the projection through `projectEvents` (instance rows read back from the
+ *    events just inserted, the identity claimed once), ids from the service's own generator
+ *    (src/support/ids.ts). No reads, no deciding, no service.
  *  - emmett: @event-driven-io/emmett-sqlite, one stream per instance, each append checks its
  *    expected version (0 for a new stream, 1 for an update) and runs an inline projection into an
  *    instances table. Emmett appends one stream per transaction, so it runs on a sample.
@@ -38,12 +41,12 @@ function changesOf(row: BenchRow): Record<string, unknown> {
   return Object.fromEntries(Object.entries(row.fields).filter(([k, v]) => before[k] !== v));
 }
 
-type Write = { type: "InstanceCreated" | "InstanceUpdated"; instanceId: string; version: number; patch: Record<string, unknown>; identity: string | null };
+type Write = { type: "InstanceCreated" | "InstanceUpdated"; instanceId: string; version: number; patch: Record<string, unknown> };
 
 /** What one row writes, given the ids of the seeded keys (index = key). */
 function writeOf(row: BenchRow, ids: string[]): Write | null {
-  if (row.kind === "new") return { type: "InstanceCreated", instanceId: newId(), version: 1, patch: row.fields, identity: String(row.fields.email).toLowerCase() };
-  if (row.kind === "changed") return { type: "InstanceUpdated", instanceId: ids[row.key]!, version: 2, patch: changesOf(row), identity: null };
+  if (row.kind === "new") return { type: "InstanceCreated", instanceId: newId(), version: 1, patch: row.fields };
+  if (row.kind === "changed") return { type: "InstanceUpdated", instanceId: ids[row.key]!, version: 2, patch: changesOf(row) };
   return null;
 }
 
@@ -51,33 +54,20 @@ const META_OBJECT = JSON.parse(META) as EventMetadata;
 
 function batchStatements(writes: Write[], at: string) {
   const events: NewEvent[] = [];
-  const streams: unknown[] = [];
-  const keys: unknown[] = [];
+  const projected: ProjectedEvent[] = [];
   for (const w of writes) {
-    const data = { InstanceId: w.instanceId, EntityId: ENTITY_ID, [w.type === "InstanceCreated" ? "Fields" : "Changes"]: w.patch, RowVersion: newId(), RunId: "bench-run" };
-    events.push({ eventId: newId(), streamId: `instance-${w.instanceId}`, streamVersion: w.version, type: w.type, data, metadata: META_OBJECT });
-    streams.push([`instance-${w.instanceId}`, w.version]);
-    if (w.identity) keys.push([ENTITY_ID, "email", w.identity, w.instanceId]);
+    const event = (
+      w.type === "InstanceCreated"
+        ? { type: w.type, data: { InstanceId: w.instanceId, EntityId: ENTITY_ID, Fields: w.patch, RowVersion: newId(), RunId: "bench-run" } }
+        : { type: w.type, data: { InstanceId: w.instanceId, EntityId: ENTITY_ID, Changes: w.patch, RowVersion: newId(), RunId: "bench-run" } }
+    ) as DomainEvent;
+    const streamId = `instance-${w.instanceId}`;
+    events.push({ eventId: newId(), streamId, streamVersion: w.version, type: event.type, data: event.data, metadata: META_OBJECT });
+    projected.push({ event, streamVersion: w.version, streamId });
   }
-  const stmts = [
-    ...eventInserts(events, at),
-    {
-      sql: `INSERT INTO instances (id, entity_id, fields, row_version, version, created_at, updated_at, deleted)
-            SELECT e.data ->> '$.InstanceId', e.data ->> '$.EntityId', CASE e.type WHEN 'InstanceCreated' THEN e.data -> '$.Fields' ELSE e.data -> '$.Changes' END,
-              e.data ->> '$.RowVersion', e.stream_version, ?2, ?2, 0
-            FROM json_each(?1) AS j JOIN events AS e ON e.stream_id = j.value ->> 0 AND e.stream_version = j.value ->> 1
-            WHERE true ORDER BY j.key
-            ON CONFLICT(id) DO UPDATE SET fields = json_patch(instances.fields, excluded.fields), row_version = excluded.row_version,
-              version = excluded.version, updated_at = excluded.updated_at, deleted = excluded.deleted`,
-      args: [JSON.stringify(streams), at],
-    },
-  ];
-  if (keys.length)
-    stmts.push({
-      sql: "INSERT INTO instance_keys (entity_id, field_key, value, instance_id) SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?1) AS j",
-      args: [JSON.stringify(keys)],
-    });
-  return stmts;
+  // The projection's own statements, as an apply's commit builds them (commitOptions in apply-rows.ts).
+  const projection = projectEvents(projected, { recordedAt: at, actor: "bench", identityFields: () => ["email"], exclusiveClaims: { entityId: ENTITY_ID, fieldKey: "email" }, fromLog: true });
+  return [...eventInserts(events, at), ...projection];
 }
 
 /** Batches of BATCH package rows, one atomic write each. */
