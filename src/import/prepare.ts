@@ -87,6 +87,32 @@ export function prepareRow(
   return row;
 }
 
+/**
+ * The identity prepareRow gives `record`, without preparing the rest of it: the last valid value
+ * of the identity field (Field mode) or the valid InstanceId (InstanceId mode), normalized.
+ */
+export function identityOf(record: unknown, profile: Profile, resolve: ReturnType<typeof createFieldResolver>): string | null {
+  if (!isObject(record) || !isObject(record.Fields)) return null;
+  if (profile.IdentityMode === IdentityMode.Field) {
+    const key = profile.IdentityFieldKey ?? "";
+    const fields = record.Fields;
+    let value: unknown = null;
+    for (const packageKey in fields) {
+      if (!Object.hasOwn(fields, packageKey)) continue;
+      const field = resolve(packageKey);
+      if (field?.Key !== key) continue;
+      const v = normalizeFieldValue(field, fields[packageKey], null);
+      if (!isIssue(v)) value = v;
+    }
+    return normalizeIdentity(value);
+  }
+  if (profile.IdentityMode === IdentityMode.InstanceId) {
+    const id = typeof record.InstanceId === "string" ? record.InstanceId.trim() : "";
+    return id && INSTANCE_ID.test(id) ? id : null;
+  }
+  return null;
+}
+
 const hasIssueFor = (issues: Issue[], fieldKey: string) => {
   for (let i = 0; i < issues.length; i++) if (issues[i]!.FieldKey === fieldKey) return true;
   return false;

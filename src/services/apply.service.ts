@@ -27,8 +27,8 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   // The whole file is read once before anything is written: a broken record or an
   // out-of-range selection refuses the apply with nothing changed.
   // The writer is idle while the file is read: it looks up each kept chunk's matches meanwhile.
-  const scanned = await scanPackage(deps, checked.spool, target, (rows) => {
-    const texts = lookupMatchesBeside(deps, target, rows);
+  const scanned = await scanPackage(deps, checked.spool, target, (identities) => {
+    const texts = lookupMatchesBeside(deps, target, identities);
     texts?.catch(() => undefined); // awaited in the second pass, or dropped with a refused file
     return texts;
   });

@@ -4,7 +4,7 @@ import type { PlanMatch } from "../domain/instance.js";
 import type { PlanRow } from "../schemas/transfer.js";
 import type { Deps, Failure } from "./deps.js";
 import { lookupPlanMatches, type ImportTarget } from "./import-context.js";
-import { prepareChunkText } from "./package-rows.js";
+import { prepareChunkText, readChunkText } from "./package-rows.js";
 
 /**
  * One chunk of a plan's records, planned on its own: its rows as they are before the file's
@@ -38,8 +38,8 @@ export async function planChunk(deps: Pick<Deps, "store">, target: ImportTarget,
   return { ok: true, rows: decideRows(target, chunk.rows, await lookupPlanMatches(deps, target, chunk.rows)), ownErrors };
 }
 
-/** Chunk `index` parsed and prepared, for what the first pass keeps of it when it is read elsewhere. */
+/** Chunk `index` parsed and its identities read, for what the first pass keeps of it when it is read elsewhere. */
 export function scanChunk(target: ImportTarget, text: string, index: number, recordCount: number): ScannedChunk {
-  const chunk = prepareChunkText(text, index, recordCount, target);
-  return chunk.ok ? { ok: true, identities: chunk.rows.map((r) => r.identity) } : chunk;
+  const chunk = readChunkText(text, index, recordCount, target);
+  return chunk.ok ? { ok: true, identities: chunk.identities } : chunk;
 }

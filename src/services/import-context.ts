@@ -33,17 +33,23 @@ type Lookups<R> = {
   none(): R;
 };
 
-/** What each row matches by the profile's identity mode, looked up in bulk. */
-const lookupBy =
+/** What each identity matches by the profile's identity mode, looked up in bulk. */
+const lookupValues =
   <R>({ byIdentity, byIds, none }: Lookups<R>) =>
-  async (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<R> => {
-    const values = rows.map((r) => r.identity).filter((v): v is string => v !== null);
+  async (deps: Pick<Deps, "store">, target: ImportTarget, identities: (string | null)[]): Promise<R> => {
+    const values = identities.filter((v): v is string => v !== null);
     if (values.length === 0) return none();
     const { definition, profile } = target;
     if (profile.IdentityMode === IdentityMode.Field) return byIdentity(deps.store, definition.Id, profile.IdentityFieldKey!, values);
     if (profile.IdentityMode === IdentityMode.InstanceId) return byIds(deps.store, definition.Id, values);
     return none();
   };
+
+/** What each row matches by the profile's identity mode, looked up in bulk. */
+const lookupBy =
+  <R>(lookups: Lookups<R>) =>
+  (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<R> =>
+    lookupValues(lookups)(deps, target, rows.map((r) => r.identity));
 
 /** The current instance each row matches. */
 export const lookupMatches = lookupBy<Map<string, InstanceState>>({ byIdentity: instancesByIdentity, byIds: instancesByIds, none: () => new Map() });
@@ -56,14 +62,14 @@ export const lookupPlanMatches = lookupBy<Map<string, PlanMatch>>({ byIdentity: 
  * (matchesOf parses them): an apply's first pass sends them while it reads the file and the
  * writer is idle. Null without such a connection: there it would only move the work.
  */
-export function lookupMatchesBeside(deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<InstanceTexts> | null {
+export function lookupMatchesBeside(deps: Pick<Deps, "store">, target: ImportTarget, identities: (string | null)[]): Promise<InstanceTexts> | null {
   const beside = deps.store.queryBeside;
   if (!beside) return null;
-  return lookupBy<InstanceTexts>({
+  return lookupValues<InstanceTexts>({
     byIdentity: (store, entityId, fieldKey, values) => instanceTextsByIdentity(store, entityId, fieldKey, values, beside),
     byIds: (store, entityId, ids) => instanceTextsByIds(store, entityId, ids, beside),
     none: () => [],
-  })(deps, target, rows);
+  })(deps, target, identities);
 }
 
 export const entityRef = (d: EntityDefinition): EntityRef => ({ Id: d.Id, Key: d.Key, DisplayNameSingular: d.DisplayNameSingular, DisplayNamePlural: d.DisplayNamePlural });

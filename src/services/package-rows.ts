@@ -1,22 +1,24 @@
 import { checkPackage } from "../import/package.js";
 import { parseChunkText, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
-import { createFieldResolver, duplicateFinder, duplicateIdentity, prepareRow, type PreparedRow } from "../import/prepare.js";
+import { createFieldResolver, duplicateFinder, duplicateIdentity, identityOf, prepareRow, type PreparedRow } from "../import/prepare.js";
 import type { ScannedChunk } from "./chunk-work.js";
 import type { Deps, Failure } from "./deps.js";
 import { inTwoThreads } from "./two-threads.js";
 import type { ImportTarget } from "./import-context.js";
 
 /**
- * Files up to this many records keep their prepared rows between the two passes; bigger ones
- * are parsed again in the second pass, so memory stays bounded by the spooled text.
+ * Files up to this many records keep their parsed records between the two passes (and a plan of
+ * them is read in one pass); bigger ones are parsed again in the second pass, so memory stays
+ * bounded by the spooled text.
  */
 export const KEEP_PREPARED_UP_TO = 250_000;
 
 /**
- * A package read once through: known to be valid, its size, the rows whose identity repeats, and
- * (`ahead`) what the scan's `lookAhead` returned for each kept chunk.
+ * A package read once through: known to be valid, its size, the rows whose identity repeats, its
+ * parsed records per chunk (`kept`, for files up to KEEP_PREPARED_UP_TO records) and what the
+ * scan's `lookAhead` returned for each of those chunks (`ahead`).
  */
-export type ScannedPackage<A = never> = { spool: PackageSpool; count: number; duplicates: Set<number>; kept: PreparedRow[][] | null; ahead: (A | undefined)[] };
+export type ScannedPackage<A = never> = { spool: PackageSpool; count: number; duplicates: Set<number>; kept: unknown[][] | null; ahead: (A | undefined)[] };
 
 /** The package-level checks of the buffered reader, on a spooled package. */
 export function checkSpool(r: SpoolResult, target: ImportTarget): { ok: true; spool: PackageSpool } | Failure {
@@ -41,6 +43,18 @@ export function prepareChunkText(text: string, c: number, recordCount: number, t
   return { ok: true, rows: parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve)) };
 }
 
+/**
+ * Chunk `c`'s text parsed, and the identity each record has (identityOf: what prepareRow gives,
+ * without validating the rest of the record). `recordCount`: the file's.
+ */
+export function readChunkText(text: string, c: number, recordCount: number, target: ImportTarget, resolve: Resolver = createFieldResolver(target.definition, target.profile)): { ok: true; records: unknown[]; identities: (string | null)[] } | Failure {
+  const parsed = parseChunkText(text, c, recordCount);
+  if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
+  const identities = new Array<string | null>(parsed.records.length);
+  for (let i = 0; i < parsed.records.length; i++) identities[i] = identityOf(parsed.records[i], target.profile, resolve);
+  return { ok: true, records: parsed.records, identities };
+}
+
 /** Each chunk of the spool parsed and prepared, in file order; a chunk that does not parse ends it. */
 export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): Generator<{ ok: true; rows: PreparedRow[] } | Failure> {
   const resolve = createFieldResolver(target.definition, target.profile);
@@ -53,39 +67,37 @@ export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): G
 }
 
 /**
- * First pass: every record is parsed and prepared once, so a broken file fails before anything
- * is decided or written, and duplicates are known across the whole file (all rows of a repeated
- * identity are errors, the first one too). With a chunk worker (the Node server's plan thread),
- * chunks are read on two threads; the worker's are not kept and are prepared again in the
- * second pass, which runs while the database thread writes (bench/notes-writepath.md).
- * `lookAhead` sees each chunk kept for the second pass as soon as it is prepared.
+ * First pass: every record is parsed and its identity read, so a broken file fails before
+ * anything is decided or written, and duplicates are known across the whole file (all rows of a
+ * repeated identity are errors, the first one too). Records are validated and prepared in the
+ * second pass (preparedChunks), which runs while the database thread writes: the first pass must
+ * end before the first write, so it does only what deciding that needs (bench/notes-writepath.md,
+ * stop 14). With a chunk worker (the Node server's plan thread), chunks are read on two threads;
+ * the worker's are not kept and are parsed again in the second pass. `lookAhead` gets each chunk's
+ * identities while the file is read (only files whose records are kept).
  */
 export async function scanPackage<A = never>(
   deps: Pick<Deps, "chunkWorker">,
   spool: PackageSpool,
   target: ImportTarget,
-  lookAhead?: (rows: PreparedRow[]) => A,
+  lookAhead?: (identities: (string | null)[]) => A,
 ): Promise<{ ok: true; scan: ScannedPackage<A> } | Failure> {
   const keep = spool.recordCount <= KEEP_PREPARED_UP_TO;
-  const kept: PreparedRow[][] = [];
+  const kept: unknown[][] = [];
   const ahead: (A | undefined)[] = [];
   const finder = duplicateFinder();
   const count = spool.recordChunks?.length ?? 0;
   const text = (c: number) => spool.recordChunks!.get(c);
   const resolve = createFieldResolver(target.definition, target.profile);
-  const here = (c: number) => prepareChunk(spool, c, target, resolve);
+  const here = (c: number) => readChunkText(text(c), c, spool.recordCount, target, resolve);
   type Read = ReturnType<typeof here> | ScannedChunk;
   const take = (r: Read, c: number): Failure | null => {
     if (!r.ok) return r;
-    if ("rows" in r) {
-      for (const row of r.rows) finder.see(row);
-      if (keep) {
-        kept[c] = r.rows;
-        if (lookAhead) ahead[c] = lookAhead(r.rows);
-      }
-    } else {
-      const base = c * RECORDS_PER_CHUNK;
-      r.identities.forEach((identity, i) => finder.see({ identity, rowIndex: base + i + 1 }));
+    const base = c * RECORDS_PER_CHUNK;
+    r.identities.forEach((identity, i) => finder.see({ identity, rowIndex: base + i + 1 }));
+    if (keep) {
+      if ("records" in r) kept[c] = r.records;
+      if (lookAhead) ahead[c] = lookAhead(r.identities);
     }
     return null;
   };
@@ -101,12 +113,17 @@ export function* preparedChunks(scan: ScannedPackage<unknown>, target: ImportTar
   const resolve = createFieldResolver(target.definition, target.profile);
   const chunks = scan.spool.recordChunks ?? [];
   for (let c = 0; c < chunks.length; c++) {
-    let rows = scan.kept?.[c];
-    if (!rows) {
+    const records = scan.kept?.[c];
+    let rows: PreparedRow[];
+    if (records) {
+      const base = c * RECORDS_PER_CHUNK;
+      rows = records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
+      scan.kept![c] = []; // handed out once; let them go with the rows
+    } else {
       const chunk = prepareChunk(scan.spool, c, target, resolve);
       if (!chunk.ok) throw new Error("a scanned chunk no longer parses"); // the first pass parsed the same text
       rows = chunk.rows;
-    } else scan.kept![c] = []; // handed out once; let it go with the rows
+    }
     for (const r of rows) if (scan.duplicates.has(r.rowIndex)) r.errors.push(duplicateIdentity(r));
     yield rows;
   }
