@@ -51,7 +51,7 @@ export function readConfig(env: Env) {
      * Node only, embedded file only: part of a plan's record chunks are parsed, prepared, looked
      * up and decided, and part of an apply's first pass is read, on a worker thread
      * (plan-thread.ts). Off unless PLAN_THREAD=true: on this 2-core machine it did not pay over
-     * HTTP and costs ≈ 80 MiB (bench/notes-plan.md, 2026-11-24).
+     * HTTP and costs ≈ 150 MiB of peak memory (bench/notes-writepath.md, stop 14).
      */
     planThread: env.PLAN_THREAD === "true",
     apiTokens,
