@@ -11,6 +11,7 @@ import { uploadOfText } from "../../src/import/package-spool.js";
 import { createDefinition } from "../../src/services/definitions.service.js";
 import { createProfile } from "../../src/services/profiles.service.js";
 import type { Deps } from "../../src/services/deps.js";
+import { streams } from "../../src/store/streams.js";
 
 /**
  * Two applies decide against the same state before either commits (a barrier holds the first
@@ -69,6 +70,39 @@ describe("racing applies", () => {
     const instances = await store.query("SELECT json_extract(fields, '$.name') AS name, count(*) AS n FROM instances GROUP BY name");
     expect(instances.map((r) => [r.name, Number(r.n)])).toEqual([["A", n]]);
     expect(Number((await store.query("SELECT count(*) AS n FROM instance_keys"))[0]!.n)).toBe(n);
+  });
+
+  it("when the last chunk loses its race, the run's result and its stored ImportApplied count the rows as decided again", async () => {
+    // A's last commit (rows 2001-3000) is held while B creates those rows; A's result was rendered
+    // while that commit was on its way, as if it went in, and must be rendered again.
+    const n = 3000;
+    const file = (name: string, from: number) => JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: n - from }, (_, i) => ({ Fields: { email: `last${from + i}@example.at`, name } })) });
+    let creates = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = false;
+    const depsA: Deps = {
+      store: {
+        ...store,
+        async append(commit) {
+          if (commit.events.some((e) => e.type === "InstanceCreated") && ++creates === 2) (held = true, await gate);
+          return store.append(commit);
+        },
+      },
+      now: () => new Date(),
+      newId: uuidv7,
+    };
+    const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
+    const first = applyImport(depsA, actor, "candidate", "by_email", await uploadOfText(file("A", 0)), `1-${n}`);
+    while (!held) await new Promise((r) => setTimeout(r, 5));
+    const second = await applyImport(depsB, actor, "candidate", "by_email", await uploadOfText(file("B", 2000)), `1-${n - 2000}`);
+    release();
+    const a = await first;
+    if (!a.ok || !second.ok) throw new Error("apply refused");
+    expect(a.result.Summary).toMatchObject({ CreateRows: 2000, UpdateRows: n - 2000, FailedRows: 0 });
+    const [stored] = await store.query({ sql: "SELECT data ->> '$.Summary' AS summary, data ->> '$.ResultJson' AS result FROM events WHERE stream_id = ? AND type = 'ImportApplied'", args: [streams.run(a.result.ApplyId)] });
+    expect(JSON.parse(String(stored!.summary))).toEqual(a.result.Summary);
+    expect(String(stored!.result)).toBe(a.json);
   });
 
   it("a chunk that loses a race in the middle of a pipelined apply is decided again, and so is the one decided meanwhile", async () => {
