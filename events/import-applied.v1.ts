@@ -7,5 +7,6 @@ export const ImportAppliedV1 = z.object({
   FileSha256: z.string(),
   SelectedRowIndexes: z.array(z.number().int()),
   Summary: z.record(z.string(), z.number()),
+  /** As ImportPlanned's: the apply result the client got, without `Rows` when they are in ImportRowsRecorded events. */
   ResultJson: z.string(),
 });

@@ -12,7 +12,7 @@ import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupMatches, lookupMatchesBeside, planProfile, resolveTarget } from "./import-context.js";
 import { checkSpool, preparedChunks, scanPackage, type ScannedPackage } from "./package-rows.js";
-import { rowsEvent, rowsUrl } from "./run-rows-events.js";
+import { rowsEvent, rowsUrl, storedResult } from "./run-rows-events.js";
 
 export type ApplyOutcome = { ok: true; result: ApplyResult; json: string } | Failure;
 
@@ -90,7 +90,7 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
             FileSha256: upload.sha256,
             SelectedRowIndexes: selected.rows,
             Summary: result.Summary,
-            ResultJson: json,
+            ResultJson: storedResult(result, json),
           },
         },
       },

@@ -3,6 +3,7 @@ import { issue } from "../domain/issues.js";
 import { rowObjects, type ImportRowsRecordedData } from "../../events/import-rows-recorded.v2.js";
 import { upcast } from "../../events/upcast.js";
 import { RUN_RESULT_FROM, findDefinition } from "../projections/queries.js";
+import { ROWS_IN_RESPONSE } from "../import/run-rows.js";
 import type { Deps, Failure } from "./deps.js";
 import { streams } from "../store/streams.js";
 
@@ -64,7 +65,26 @@ export async function importRunResult(deps: Deps, runId: string): Promise<{ ok: 
     args: [runId],
   });
   if (!rows[0] || rows[0].result === null) return { ok: false, status: 404, errors: [issue("not_found", `No import run '${runId.slice(0, 100)}'.`)] };
-  return { ok: true, json: String(rows[0].result) };
+  return { ok: true, json: await withHeadRows(deps, runId, String(rows[0].result)) };
+}
+
+/**
+ * A big run's result is stored without its `Rows` (storedResult): the first ROWS_IN_RESPONSE rows
+ * are read back from its ImportRowsRecorded events and put where they were, before `RowsComplete`,
+ * which gives the response's text again. Results stored with their rows are returned as they are.
+ */
+async function withHeadRows(deps: Deps, runId: string, text: string): Promise<string> {
+  if (!text.includes('"RowsComplete":false')) return text;
+  const result = JSON.parse(text) as Record<string, unknown>;
+  if (Object.hasOwn(result, "Rows") || result.RowsComplete !== false) return text;
+  const head = await importRunRows(deps, { runId, after: 0, limit: ROWS_IN_RESPONSE });
+  if (!head.ok) return text;
+  const whole: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(result)) {
+    if (key === "RowsComplete") whole.Rows = head.page.Items;
+    whole[key] = value;
+  }
+  return JSON.stringify(whole);
 }
 
 /**

@@ -11,7 +11,7 @@ import { inTwoThreads } from "./two-threads.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
 import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
-import { rowsEvent, rowsUrl } from "./run-rows-events.js";
+import { rowsEvent, rowsUrl, storedResult } from "./run-rows-events.js";
 
 /** The plan and its JSON text exactly as stored in the log (and sent to the client). */
 export type PlanOutcome = { ok: true; plan: Plan; json: string } | Failure;
@@ -79,7 +79,7 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
         streamVersion: version + lastSlice.length,
         event: {
           type: "ImportPlanned",
-          data: { RunId: plan.PlanId, EntityId: target.definition.Id, ProfileId: target.profile.Id, FileSha256: upload.sha256, Summary: plan.Summary, ResultJson: json },
+          data: { RunId: plan.PlanId, EntityId: target.definition.Id, ProfileId: target.profile.Id, FileSha256: upload.sha256, Summary: plan.Summary, ResultJson: storedResult(plan, json) },
         },
       },
     ],

@@ -38,6 +38,12 @@ const records = Array.from({ length: N }, (_, k) => {
 
 type Row = { RowIndex: number; Status: number; Errors: { Code: string }[] };
 
+/** Whether the run's last event stores its result with a `Rows` member. */
+async function storedResultHasRows(runId: string, type: "ImportPlanned" | "ImportApplied"): Promise<boolean> {
+  const r = await db.execute({ sql: "SELECT data ->> '$.ResultJson' AS result FROM events WHERE type = ? AND stream_id LIKE '%' || ?", args: [type, runId] });
+  return Object.hasOwn(JSON.parse(String(r.rows[0]!.result)) as object, "Rows");
+}
+
 async function allRows(url: string, limit: number): Promise<Row[]> {
   const rows: Row[] = [];
   for (let after: number | null = 0; after !== null; ) {
@@ -85,8 +91,12 @@ describe.each([
     expect(openSpoolFiles()).toBe(0);
     expect(readdirSync(spoolDir)).toEqual([]);
 
+    // The log keeps the rows once: ImportPlanned stores the plan without them, and the audit
+    // endpoint puts the first 10,000 back, byte for byte what the client got.
+    expect(await storedResultHasRows(plan.PlanId, "ImportPlanned")).toBe(false);
     const stored = await server.api.get(`/api/audit/imports/${plan.PlanId}`);
     expect(stored.text).toContain(`"RowsComplete":false`);
+    expect(stored.text).toBe(r.text);
     expect(stored.body.Data).toEqual(plan);
   });
 
@@ -103,6 +113,8 @@ describe.each([
     // Each slice of rows was committed with the changes it reports.
     const slices = await count(db, `SELECT count(*) FROM events WHERE type = 'ImportRowsRecorded' AND stream_id LIKE '%${result.ApplyId}'`);
     expect(slices).toBeGreaterThanOrEqual(Math.ceil(N / 2000));
+    expect(await storedResultHasRows(result.ApplyId, "ImportApplied")).toBe(false);
+    expect((await server.api.get(`/api/audit/imports/${result.ApplyId}`)).text).toBe(r.text);
   });
 
   it("pages stop where asked and a small run pages from its stored result", async () => {
