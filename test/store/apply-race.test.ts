@@ -50,6 +50,37 @@ function barrierStore(inner: EventStore, holdAppends: number) {
   return { store, release, held: () => held };
 }
 
+/**
+ * A applies rows `<prefix>0…n-1` (name A) and its second creating commit is held; meanwhile B
+ * applies rows 2000…n-1 (name B) and commits first. Both results, once A's commit is let go.
+ */
+async function raceAtSecondCommit(prefix: string, n: number) {
+  const file = (name: string, from: number) => JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: n - from }, (_, i) => ({ Fields: { email: `${prefix}${from + i}@example.at`, name } })) });
+  let creates = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let held = false;
+  const depsA: Deps = {
+    store: {
+      ...store,
+      async append(commit) {
+        if (commit.events.some((e) => e.type === "InstanceCreated") && ++creates === 2) (held = true, await gate);
+        return store.append(commit);
+      },
+    },
+    now: () => new Date(),
+    newId: uuidv7,
+  };
+  const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
+  const first = applyImport(depsA, actor, "candidate", "by_email", await uploadOfText(file("A", 0)), `1-${n}`);
+  while (!held) await new Promise((r) => setTimeout(r, 5));
+  const b = await applyImport(depsB, actor, "candidate", "by_email", await uploadOfText(file("B", 2000)), `1-${n - 2000}`);
+  release();
+  const a = await first;
+  if (!a.ok || !b.ok) throw new Error("apply refused");
+  return { a, b };
+}
+
 describe("racing applies", () => {
   it("never create an identity twice and fail no row: the loser's chunk is split and decided again", async () => {
     const n = 40;
@@ -73,32 +104,10 @@ describe("racing applies", () => {
   });
 
   it("when the last chunk loses its race, the run's result and its stored ImportApplied count the rows as decided again", async () => {
-    // A's last commit (rows 2001-3000) is held while B creates those rows; A's result was rendered
-    // while that commit was on its way, as if it went in, and must be rendered again.
+    // A's last commit (rows 2001-3000) is held while B creates those rows.
     const n = 3000;
-    const file = (name: string, from: number) => JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: n - from }, (_, i) => ({ Fields: { email: `last${from + i}@example.at`, name } })) });
-    let creates = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let held = false;
-    const depsA: Deps = {
-      store: {
-        ...store,
-        async append(commit) {
-          if (commit.events.some((e) => e.type === "InstanceCreated") && ++creates === 2) (held = true, await gate);
-          return store.append(commit);
-        },
-      },
-      now: () => new Date(),
-      newId: uuidv7,
-    };
-    const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
-    const first = applyImport(depsA, actor, "candidate", "by_email", await uploadOfText(file("A", 0)), `1-${n}`);
-    while (!held) await new Promise((r) => setTimeout(r, 5));
-    const second = await applyImport(depsB, actor, "candidate", "by_email", await uploadOfText(file("B", 2000)), `1-${n - 2000}`);
-    release();
-    const a = await first;
-    if (!a.ok || !second.ok) throw new Error("apply refused");
+    const { a, b } = await raceAtSecondCommit("last", n);
+    expect(b.result.Summary).toMatchObject({ CreateRows: n - 2000, FailedRows: 0 });
     expect(a.result.Summary).toMatchObject({ CreateRows: 2000, UpdateRows: n - 2000, FailedRows: 0 });
     const [stored] = await store.query({ sql: "SELECT data ->> '$.Summary' AS summary, data ->> '$.ResultJson' AS result FROM events WHERE stream_id = ? AND type = 'ImportApplied'", args: [streams.run(a.result.ApplyId)] });
     expect(JSON.parse(String(stored!.summary))).toEqual(a.result.Summary);
@@ -109,32 +118,10 @@ describe("racing applies", () => {
     // Chunks of 2000: A's second commit is held, by which time its third chunk is already decided
     // (the apply decides chunk k+1 while chunk k is written). B creates rows 2001-5000 meanwhile.
     const n = 5000;
-    const file = (name: string, from: number) => JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: n - from }, (_, i) => ({ Fields: { email: `pipe${from + i}@example.at`, name } })) });
-    let creates = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let held = false;
-    const depsA: Deps = {
-      store: {
-        ...store,
-        async append(commit) {
-          if (commit.events.some((e) => e.type === "InstanceCreated") && ++creates === 2) (held = true, await gate);
-          return store.append(commit);
-        },
-      },
-      now: () => new Date(),
-      newId: uuidv7,
-    };
-    const depsB: Deps = { store, now: () => new Date(), newId: uuidv7 };
-    const first = applyImport(depsA, actor, "candidate", "by_email", await uploadOfText(file("A", 0)), `1-${n}`);
-    while (!held) await new Promise((r) => setTimeout(r, 5));
-    const second = await applyImport(depsB, actor, "candidate", "by_email", await uploadOfText(file("B", 2000)), `1-${n - 2000}`);
-    release();
-    const firstResult = await first;
-    if (!firstResult.ok || !second.ok) throw new Error("apply refused");
-    expect(second.result.Summary).toMatchObject({ CreateRows: n - 2000, FailedRows: 0 });
-    expect(firstResult.result.Summary).toMatchObject({ FailedRows: 0, CreateRows: 2000, UpdateRows: n - 2000 });
-    expect(firstResult.result.Rows.map((r) => r.RowIndex)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    const { a, b } = await raceAtSecondCommit("pipe", n);
+    expect(b.result.Summary).toMatchObject({ CreateRows: n - 2000, FailedRows: 0 });
+    expect(a.result.Summary).toMatchObject({ FailedRows: 0, CreateRows: 2000, UpdateRows: n - 2000 });
+    expect(a.result.Rows.map((r) => r.RowIndex)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     const instances = await store.query("SELECT json_extract(fields, '$.name') AS name, count(*) AS n FROM instances WHERE json_extract(fields, '$.email') LIKE 'pipe%' GROUP BY name");
     expect(instances.map((r) => [r.name, Number(r.n)])).toEqual([["A", n]]);
     expect(Number((await store.query("SELECT count(*) AS n FROM instance_keys WHERE value LIKE 'pipe%'"))[0]!.n)).toBe(n);
