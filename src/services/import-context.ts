@@ -46,10 +46,10 @@ const lookupValues =
   };
 
 /** What each row matches by the profile's identity mode, looked up in bulk. */
-const lookupBy =
-  <R>(lookups: Lookups<R>) =>
-  (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<R> =>
-    lookupValues(lookups)(deps, target, rows.map((r) => r.identity));
+const lookupBy = <R>(lookups: Lookups<R>) => {
+  const byValues = lookupValues(lookups);
+  return (deps: Pick<Deps, "store">, target: ImportTarget, rows: PreparedRow[]): Promise<R> => byValues(deps, target, rows.map((r) => r.identity));
+};
 
 /** The current instance each row matches. */
 export const lookupMatches = lookupBy<Map<string, InstanceState>>({ byIdentity: instancesByIdentity, byIds: instancesByIds, none: () => new Map() });

@@ -11,11 +11,11 @@ import type { ImportTarget } from "./import-context.js";
  * them is read in one pass); bigger ones are parsed again in the second pass, so memory stays
  * bounded by the spooled text.
  */
-export const KEEP_PREPARED_UP_TO = 250_000;
+export const KEEP_RECORDS_UP_TO = 250_000;
 
 /**
  * A package read once through: known to be valid, its size, the rows whose identity repeats, its
- * parsed records per chunk (`kept`, for files up to KEEP_PREPARED_UP_TO records) and what the
+ * parsed records per chunk (`kept`, for files up to KEEP_RECORDS_UP_TO records) and what the
  * scan's `lookAhead` returned for each of those chunks (`ahead`).
  */
 export type ScannedPackage<A = never> = { spool: PackageSpool; count: number; duplicates: Set<number>; kept: unknown[][] | null; ahead: (A | undefined)[] };
@@ -39,9 +39,14 @@ function prepareChunk(spool: PackageSpool, c: number, target: ImportTarget, reso
 export function prepareChunkText(text: string, c: number, recordCount: number, target: ImportTarget, resolve: Resolver = createFieldResolver(target.definition, target.profile)): { ok: true; rows: PreparedRow[] } | Failure {
   const parsed = parseChunkText(text, c, recordCount);
   if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
-  const base = c * RECORDS_PER_CHUNK;
-  return { ok: true, rows: parsed.records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve)) };
+  return { ok: true, rows: prepareRecords(parsed.records, c, target, resolve) };
 }
+
+/** Chunk `c`'s parsed records prepared (row indexes count from the file's first record). */
+const prepareRecords = (records: unknown[], c: number, target: ImportTarget, resolve: Resolver): PreparedRow[] => {
+  const base = c * RECORDS_PER_CHUNK;
+  return records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
+};
 
 /**
  * Chunk `c`'s text parsed, and the identity each record has (identityOf: what prepareRow gives,
@@ -82,7 +87,7 @@ export async function scanPackage<A = never>(
   target: ImportTarget,
   lookAhead?: (identities: (string | null)[]) => A,
 ): Promise<{ ok: true; scan: ScannedPackage<A> } | Failure> {
-  const keep = spool.recordCount <= KEEP_PREPARED_UP_TO;
+  const keep = spool.recordCount <= KEEP_RECORDS_UP_TO;
   const kept: unknown[][] = [];
   const ahead: (A | undefined)[] = [];
   const finder = duplicateFinder();
@@ -116,8 +121,7 @@ export function* preparedChunks(scan: ScannedPackage<unknown>, target: ImportTar
     const records = scan.kept?.[c];
     let rows: PreparedRow[];
     if (records) {
-      const base = c * RECORDS_PER_CHUNK;
-      rows = records.map((rec, i) => prepareRow(rec, base + i + 1, target.profile, resolve));
+      rows = prepareRecords(records, c, target, resolve);
       scan.kept![c] = []; // handed out once; let them go with the rows
     } else {
       const chunk = prepareChunk(scan.spool, c, target, resolve);

@@ -10,7 +10,7 @@ import { decideRows, ownErrorsOf, planChunk } from "./chunk-work.js";
 import { inTwoThreads } from "./two-threads.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
-import { checkSpool, KEEP_PREPARED_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
+import { checkSpool, KEEP_RECORDS_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
 import { rowsEvent, rowsUrl, storedResult } from "./run-rows-events.js";
 
 /** The plan and its JSON text exactly as stored in the log (and sent to the client). */
@@ -116,14 +116,14 @@ async function planHere(deps: Deps, target: ImportTarget, spool: PackageSpool, t
 /**
  * The plan rows chunk by chunk, in file order, once the whole file is known to be readable.
  *
- * Up to KEEP_PREPARED_UP_TO records the file is read once: each chunk is parsed, prepared, looked
+ * Up to KEEP_RECORDS_UP_TO records the file is read once: each chunk is parsed, prepared, looked
  * up and decided while it is fresh, and only its plan rows are kept (not the prepared rows with
  * all their values until a second pass: those made every young-generation GC copy and promote
  * them). A repeated identity is only known at the end; its rows are then turned into what
  * deciding them with duplicate_identity_in_file gives: their own errors plus that one, Skip, Error.
  * Bigger files take two passes, the second streaming, so memory stays bounded by the spooled text.
  */
-export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_PREPARED_UP_TO): Promise<PlannedRows> {
+export async function planRows(deps: Deps, target: ImportTarget, spool: PackageSpool, onePassUpTo = KEEP_RECORDS_UP_TO): Promise<PlannedRows> {
   const decide = async (prepared: PreparedRow[]) => decideRows(target, prepared, await lookupPlanMatches(deps, target, prepared));
   if (spool.recordCount > onePassUpTo) {
     const scanned = await scanPackage(deps, spool, target);

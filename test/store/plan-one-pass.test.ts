@@ -21,7 +21,7 @@ import { createPlanThread, type PlanThread } from "../../src/runtime/plan-thread
 import type { ChunkWorker } from "../../src/services/chunk-work.js";
 
 /**
- * A plan of up to KEEP_PREPARED_UP_TO records is read once and fixes up duplicate identities at
+ * A plan of up to KEEP_RECORDS_UP_TO records is read once and fixes up duplicate identities at
  * the end; bigger ones take two passes. Both must give the same rows, row for row.
  */
 let dir: string;
