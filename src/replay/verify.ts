@@ -27,11 +27,6 @@ type Checksum = { rows: number; checksum: string };
  */
 export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): Promise<{ events: number; last: number; projections: ProjectionReport[] } | null> {
   const q: Query = (s) => store.query(s);
-  const [log] = await q("SELECT max(position) AS last FROM events");
-  const types = new Map((await q("SELECT type, count(*) AS n FROM events GROUP BY type")).map((r) => [String(r.type), Number(r.n)]));
-  if ([...types.keys()].some((t) => !Object.hasOwn(eventCatalog, t))) return null; // the rebuild reports it
-  const [odd] = await q(`SELECT 1 AS x FROM events WHERE type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}) AND schema_version <> 1 LIMIT 1`);
-  if (odd) return null;
 
   // Definitions and profiles: few events, projected by projectEvents (which also says which
   // fields are identity fields), import runs from the start of their events.
@@ -48,40 +43,73 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
     stmts.push(...projectEvents([{ event, streamVersion: Number(r.stream_version) }], { recordedAt: String(r.recorded_at), actor: String(r.actor), identityFields: () => [], table: replayName }));
   }
 
-  // Read first: a big run event is held in memory once, before the pages below fill the caches.
-  stmts.push(...(await runEventRows(q, replayName)));
-
-  const instanceEvents = ["InstanceCreated", "InstanceUpdated", "InstanceDeleted"].reduce((n, t) => n + (types.get(t) ?? 0), 0);
-  const checked = await verifyInstancesAndKeys(q, store.queryBeside ?? q, identity, instanceEvents);
-  if (!checked) return null;
-
-  const small = ["entity_definitions", "profiles", "import_runs"] as const;
-  const smallDdl = <T extends { table: string }>(list: T[]) => list.filter((d) => (small as readonly string[]).includes(d.table));
-  await store.write([
-    ...small.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })),
-    ...smallDdl(ddl.tables).map((d) => ({ sql: renameDdl(d.sql, d.table), args: [] })),
-    ...smallDdl(ddl.indexes).map((d) => ({ sql: renameDdl(d.sql, d.table, d.name), args: [] })),
-    ...stmts,
-  ]);
+  // The instance pages are the replay's critical path: with the database thread they are asked
+  // for first, and everything else here (the log's counts, the run events, the small projections
+  // and their checksums) is done while that thread reads them. A check that fails stops the other.
+  const stop = { stopped: false };
+  const stopping = <T>(work: Promise<T | null>) =>
+    work.then(
+      (r) => (r === null && (stop.stopped = true), r),
+      (e: unknown) => ((stop.stopped = true), Promise.reject(e)),
+    );
+  let asked = () => {};
+  const firstPagesAsked = new Promise<void>((resolve) => (asked = resolve));
+  const pages = stopping(verifyInstancesAndKeys(q, store.queryBeside ?? q, identity, stop, asked));
+  pages.catch(() => undefined); // awaited below
   try {
+    await Promise.race([firstPagesAsked, pages]);
+    const small = await stopping(smallProjections(store, ddl, stmts));
+    const checked = await pages;
+    // Every instance event belongs to exactly one verified row: none is left over.
+    if (!small || !checked || checked.events !== small.instanceEvents) return null;
     const projections: ProjectionReport[] = [];
     for (const t of ["entity_definitions", "profiles", "instances", "instance_keys", "import_runs"] as const) {
-      if (t === "instances" || t === "instance_keys") {
-        const live = checked[t];
-        projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: live.rows, LiveChecksum: live.checksum, RebuiltChecksum: live.checksum, Equal: true });
-        continue;
-      }
-      const columns = await tableColumns(q, t);
-      // One after the other: concurrent queries would open pooled connections without the service's pragmas.
-      const live = await tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns);
-      const rebuilt = await tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns);
+      const { live, rebuilt } = t === "instances" || t === "instance_keys" ? { live: checked[t], rebuilt: checked[t] } : small.checksums[t];
       projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
     }
-    const events = [...types.values()].reduce((a, b) => a + b, 0);
-    return { events, last: Number(log?.last ?? 0), projections };
+    return { events: small.events, last: small.last, projections };
   } finally {
-    await store.write(small.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })));
+    // Nothing of this check is left running when it returns: the loop stops asking for pages,
+    // and the pages it asked for are read before this write on the database thread.
+    await pages.catch(() => undefined);
+    await store.write(SMALL.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })));
   }
+}
+
+const SMALL = ["entity_definitions", "profiles", "import_runs"] as const;
+type Small = (typeof SMALL)[number];
+
+/**
+ * The log's counts, and the small projections rebuilt into `replay_*` tables (definitions and
+ * profiles from `defined`, import runs from the start of their events) with both checksums of
+ * each. Null for a log the in-place check does not judge. The caller drops the tables.
+ */
+async function smallProjections(store: EventStore, ddl: ProjectionDdl, defined: Stmt[]) {
+  const q: Query = (s) => store.query(s);
+  const [log] = await q("SELECT max(position) AS last FROM events");
+  const types = new Map((await q("SELECT type, count(*) AS n FROM events GROUP BY type")).map((r) => [String(r.type), Number(r.n)]));
+  if ([...types.keys()].some((t) => !Object.hasOwn(eventCatalog, t))) return null; // the rebuild reports it
+  const [odd] = await q(`SELECT 1 AS x FROM events WHERE type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}) AND schema_version <> 1 LIMIT 1`);
+  if (odd) return null;
+  const runs = await runEventRows(q, replayName);
+  const smallDdl = <T extends { table: string }>(list: T[]) => list.filter((d) => (SMALL as readonly string[]).includes(d.table));
+  await store.write([
+    ...SMALL.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })),
+    ...smallDdl(ddl.tables).map((d) => ({ sql: renameDdl(d.sql, d.table), args: [] })),
+    ...smallDdl(ddl.indexes).map((d) => ({ sql: renameDdl(d.sql, d.table, d.name), args: [] })),
+    ...defined,
+    ...runs,
+  ]);
+  const checksums = {} as Record<Small, { live: Checksum; rebuilt: Checksum }>;
+  for (const t of SMALL) {
+    const columns = await tableColumns(q, t);
+    const live = await tableChecksum(q, t, CHECKSUM_ORDER[t]!, columns);
+    const rebuilt = await tableChecksum(q, replayName(t), CHECKSUM_ORDER[t]!, columns);
+    checksums[t] = { live, rebuilt };
+  }
+  const events = [...types.values()].reduce((a, b) => a + b, 0);
+  const instanceEvents = ["InstanceCreated", "InstanceUpdated", "InstanceDeleted"].reduce((n, t) => n + (types.get(t) ?? 0), 0);
+  return { last: Number(log?.last ?? 0), events, instanceEvents, checksums };
 }
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
@@ -93,7 +121,13 @@ const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb
  * claims those instances imply, one range of instance ids at a time, hashing both tables as
  * tableChecksum does. Null when anything differs or is not covered by these checks.
  */
-async function verifyInstancesAndKeys(q: Query, qPage: Query, identity: Map<string, Set<string>>, instanceEvents: number): Promise<{ instances: Checksum; instance_keys: Checksum } | null> {
+async function verifyInstancesAndKeys(
+  q: Query,
+  qPage: Query,
+  identity: Map<string, Set<string>>,
+  stop: { stopped: boolean },
+  asked: () => void,
+): Promise<{ instances: Checksum; instance_keys: Checksum; events: number } | null> {
   const entities = [...identity].map(([entity, fields]) => ({ entity, fields: [...fields].sort() }));
   if (entities.some((e) => e.fields.some((f) => !/^[A-Za-z0-9_]+$/.test(f)))) return null; // field keys go into JSON paths
   const keyColumns = await tableColumns(q, "instance_keys");
@@ -175,12 +209,14 @@ async function verifyInstancesAndKeys(q: Query, qPage: Query, identity: Map<stri
   const inFlight = qPage === q ? 0 : 2; // bounded: at most that many pages wait in memory
   let events = 0;
   for (let i = 0; ; i++) {
+    if (stop.stopped) return null;
     for (let next = i; next <= i + inFlight; next++) {
       if (ahead.has(next)) continue;
       const range = await rangeAt(next);
       if (!range) break;
       ahead.set(next, readPage(range));
     }
+    asked();
     const page = ahead.get(i);
     if (!page) break;
     const [row] = await page;
@@ -189,12 +225,9 @@ async function verifyInstancesAndKeys(q: Query, qPage: Query, identity: Map<stri
     // The identity index rows of the same instance ids.
     const keyRange = rangeWhere("k.instance_id", ranges[i]!);
     const [held] = await q({ sql: keysPage(keyRange.sql), args: keyRange.args });
-    if (Number(row?.ok ?? 0) !== n) return null;
-    if (!claimsMatch(row?.claims, held?.held, claimed)) return null;
+    if (Number(row?.ok ?? 0) !== n || !claimsMatch(row?.claims, held?.held, claimed)) return null;
     events += Number(row?.events ?? 0);
     await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
   }
-  // Every instance event belongs to exactly one verified row: none is left over.
-  if (events !== instanceEvents) return null;
-  return { instances: { rows: instances.rows, checksum: await instances.checksum() }, instance_keys: { rows: keys.rows, checksum: await keys.checksum() } };
+  return { instances: { rows: instances.rows, checksum: await instances.checksum() }, instance_keys: { rows: keys.rows, checksum: await keys.checksum() }, events };
 }

@@ -56,9 +56,13 @@ async function open(thread: boolean, tamper?: string) {
   if (tamper) await client.execute(tamper);
   const base = createLibsqlEventStore(client, { beside: thread ? (besideConnection(client) ?? undefined) : undefined });
   const beside: Stmt[] = [];
-  const store: EventStore = base.queryBeside ? { ...base, queryBeside: (s) => (beside.push(s), base.queryBeside!(s)) } : base;
-  return { store, beside };
+  const running = { n: 0 };
+  const track = <T>(p: Promise<T>) => (running.n++, p.finally(() => running.n--));
+  const store: EventStore = base.queryBeside ? { ...base, queryBeside: (s) => (beside.push(s), track(base.queryBeside!(s))) } : base;
+  return { store, beside, running };
 }
+
+const replayTables = async (store: EventStore) => (await store.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'replay_%'")).map((r) => r.name);
 
 // Row n of the instances in id order: the middle of the second page, the last page.
 const nth = (i: number) => `(SELECT id FROM instances ORDER BY id LIMIT 1 OFFSET ${i})`;
@@ -95,9 +99,12 @@ describe("replay check with the instance pages read on the database thread", () 
 
   for (const [name, tamper] of Object.entries(TAMPER)) {
     it(`finds a difference on a later page (${name})`, async () => {
-      const { store } = await open(true, tamper);
+      const { store, running } = await open(true, tamper);
       try {
         expect(await verifyProjections(store, await projectionDdl(store))).toBeNull();
+        // Nothing of the check is left: no page still being read, no replay_* table.
+        expect(running.n).toBe(0);
+        expect(await replayTables(store)).toEqual([]);
         const report = await replayProjections(store);
         expect(report.Equal).toBe(false);
         const differs = report.Projections.filter((p) => !p.Equal).map((p) => p.Projection);
@@ -107,4 +114,19 @@ describe("replay check with the instance pages read on the database thread", () 
       }
     }, 120_000);
   }
+
+  it("stops reading instance pages when the log holds what the check does not judge, and leaves nothing behind", async () => {
+    // An import run event of a version the check does not know: found while the pages are read.
+    const odd = `INSERT INTO events (event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at)
+      VALUES ('odd-1', 'run-odd', 1, 'ImportApplied', 2, '{}', '{"Actor":"test"}', '2026-11-24T00:00:00.000Z')`;
+    const { store, beside, running } = await open(true, odd);
+    try {
+      expect(await verifyProjections(store, await projectionDdl(store))).toBeNull();
+      expect(beside.length).toBeGreaterThan(0); // the pages had been asked for
+      expect(running.n).toBe(0);
+      expect(await replayTables(store)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 });
