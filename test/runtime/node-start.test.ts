@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { waitForOutput } from "../support/processes.js";
 import { npmStartNodeArgs } from "../../bench/start-command.js";
 
+const START_WAIT_MS = 60_000;
 const dir = mkdtempSync(join(tmpdir(), "node-start-"));
 let child: ChildProcess | undefined;
 afterAll(() => {
@@ -19,7 +20,9 @@ describe("npm start (Node runtime)", () => {
       env: { ...process.env, PORT: "0", LIBSQL_URL: `file:${join(dir, "fresh", "db.sqlite")}`, API_TOKENS: "", AUTH_DISABLED: "", LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const [, url] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    // A cold start compiles the whole app with tsx; under the full suite's load it can take long.
+    // The wait gives up before the test does, so a failure shows what the server printed.
+    const [, url] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, START_WAIT_MS);
     const [, token] = await waitForOutput(child, /every scope until the process stops:\s+(\S+)/);
     expect((await fetch(`${url}/api/workspace/entity-definitions`)).status).toBe(401);
     const ok = await fetch(`${url}/api/workspace/entity-definitions`, { headers: { authorization: `Bearer ${token}` } });
@@ -28,5 +31,5 @@ describe("npm start (Node runtime)", () => {
     const exited = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-  });
+  }, START_WAIT_MS + 30_000);
 });
