@@ -138,3 +138,14 @@ export const hokifyRunLeases = sqliteTable("hokify_run_leases", {
   runId: text("run_id").notNull(),
   expiresAt: text("expires_at").notNull(),
 });
+
+/**
+ * One running admin job of each kind (`name`, e.g. the replay), across processes and Worker
+ * isolates. Like the Hokify leases, it expires unless renewed, so a crashed job cannot block
+ * the next one for good.
+ */
+export const adminLeases = sqliteTable("admin_leases", {
+  name: text("name").primaryKey(),
+  holder: text("holder").notNull(),
+  expiresAt: text("expires_at").notNull(),
+});

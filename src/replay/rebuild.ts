@@ -269,18 +269,33 @@ export function renameDdl(sql: string, table: string, index?: string): string {
 }
 
 /** Replaces the live tables by their verified replay_ twins in one atomic batch. */
-export async function swapIn(store: EventStore, ddl: ProjectionDdl): Promise<void> {
-  await store.write([
-    ...PROJECTION_TABLES.flatMap((t) => [
-      { sql: `DROP TABLE ${t}`, args: [] },
-      { sql: `ALTER TABLE ${replayName(t)} RENAME TO ${t}`, args: [] },
-    ]),
-    // Indexes keep their replay_ names through a rename; give them their own back.
-    ...ddl.indexes.flatMap((d) => [
-      { sql: `DROP INDEX IF EXISTS ${PREFIX}${d.name}`, args: [] },
-      { sql: d.sql, args: [] },
-    ]),
-  ]);
+/**
+ * Replaces the live tables with the rebuilt ones in one atomic batch, unless the log moved on
+ * after `last` (the position the rebuild read up to): a commit in between changed the live tables,
+ * and swapping would lose its projection rows. The first statement is that guard: the log is
+ * append-only (its triggers refuse any UPDATE), so touching an event after `last` aborts the
+ * batch exactly when there is one. Returns false when the log moved (nothing was changed).
+ */
+export async function swapIn(store: EventStore, ddl: ProjectionDdl, last: number): Promise<boolean> {
+  try {
+    await store.write([
+      { sql: "UPDATE events SET type = type WHERE position > ?", args: [last] },
+      ...PROJECTION_TABLES.flatMap((t) => [
+        { sql: `DROP TABLE ${t}`, args: [] },
+        { sql: `ALTER TABLE ${replayName(t)} RENAME TO ${t}`, args: [] },
+      ]),
+      // Indexes keep their replay_ names through a rename; give them their own back.
+      ...ddl.indexes.flatMap((d) => [
+        { sql: `DROP INDEX IF EXISTS ${PREFIX}${d.name}`, args: [] },
+        { sql: d.sql, args: [] },
+      ]),
+    ]);
+    return true;
+  } catch (error) {
+    const [log] = await store.query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
+    if (Number(log?.last ?? 0) > last) return false;
+    throw error;
+  }
 }
 
 export const dropReplayTables = (store: EventStore) => store.write(PROJECTION_TABLES.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })));

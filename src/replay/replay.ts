@@ -42,14 +42,18 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
     projections.push({ Projection: t, LiveRows: live.rows, RebuiltRows: rebuilt.rows, LiveChecksum: live.checksum, RebuiltChecksum: rebuilt.checksum, Equal: live.checksum === rebuilt.checksum });
   }
   const equal = projections.every((p) => p.Equal);
-  let swapped = false;
-  if (opts.swap && equal) {
-    await swapIn(store, ddl);
-    swapped = true;
-  } else {
-    await dropReplayTables(store);
-  }
+  const swapped = opts.swap === true && equal && (await swapIn(store, ddl, last));
+  if (!swapped) await dropReplayTables(store);
+  if (opts.swap && equal && !swapped) throw new LogMovedError(last);
   return report(events, last, projections, swapped, now() - started);
+}
+
+/** A verified rebuild was not swapped in: the log moved on past `last` while it ran. */
+export class LogMovedError extends Error {
+  constructor(readonly last: number) {
+    super(`The log changed while the replay ran (events were appended after position ${last}); nothing was swapped. Run the replay again when no imports are running.`);
+    this.name = "LogMovedError";
+  }
 }
 
 function report(events: number, last: number, projections: ProjectionReport[], swapped: boolean, ms: number): ReplayReport {

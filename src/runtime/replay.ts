@@ -1,19 +1,27 @@
 import { ConfigError, readConfig } from "../config.js";
-import { replayProjections } from "../replay/replay.js";
+import { runReplay } from "../services/replay.service.js";
+import { newId } from "../support/ids.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { openDatabase } from "./open-database.js";
 
 /**
  * `npm run replay [-- --swap]`: rebuilds every projection from the log, verifies it against the
- * live tables and exits non-zero on any difference. `--swap` replaces the live tables after a
- * verified rebuild. `--json` prints the report as JSON.
+ * live tables and exits 1 on any difference. `--swap` replaces the live tables after a verified
+ * rebuild. `--json` prints the report as JSON. Exits 3, with nothing changed, when another replay
+ * is running on the same database or the log moved on before the swap.
  */
 async function main() {
   const args = new Set(process.argv.slice(2));
   const config = readConfig(process.env);
   const store = createLibsqlEventStore(await openDatabase(config.libsqlUrl, config.libsqlAuthToken));
   try {
-    const report = await replayProjections(store, { swap: args.has("--swap") });
+    const outcome = await runReplay({ store, now: () => new Date(), newId }, { swap: args.has("--swap") });
+    if (!outcome.ok) {
+      console.error(outcome.errors.map((e) => e.Message).join("\n"));
+      process.exitCode = 3;
+      return;
+    }
+    const report = outcome.report;
     if (args.has("--json")) console.log(JSON.stringify(report, null, 2));
     else {
       console.log(`Replayed ${report.Events} events (up to position ${report.LastPosition}) in ${report.DurationMs} ms: ${report.EventsPerSecond} events/s`);

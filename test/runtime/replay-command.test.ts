@@ -7,8 +7,8 @@ import { paths, pkg, seedCandidate } from "../support/fixtures.js";
 
 const run = (dbFile: string, ...args: string[]) =>
   promisify(execFile)(process.execPath, ["--import", "tsx", "src/runtime/replay.ts", ...args], { env: { ...process.env, LIBSQL_URL: `file:${dbFile}` } }).then(
-    (r) => ({ code: 0, out: r.stdout }),
-    (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
   );
 
 let server: TestServer;
@@ -38,5 +38,21 @@ describe("npm run replay", () => {
     const r = await run(server.dbFile, "--swap");
     expect(r.code).toBe(1);
     expect(r.out).toContain("DIFFERENT");
+  });
+
+  it("exits 3 and changes nothing while another replay holds the database's replay lease", async () => {
+    const db = createClient({ url: `file:${server.dbFile}` });
+    const until = new Date(Date.now() + 60_000).toISOString();
+    await db.execute({ sql: "INSERT INTO admin_leases (name, holder, expires_at) VALUES ('replay', 'the server', ?)", args: [until] });
+    try {
+      const r = await run(server.dbFile, "--swap");
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(`A replay is already running (its lease lasts until ${until}`);
+      expect(r.out).toBe("");
+      expect((await db.execute("SELECT holder FROM admin_leases")).rows.map((x) => x.holder)).toEqual(["the server"]);
+    } finally {
+      await db.execute("DELETE FROM admin_leases");
+      db.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { failed, ok, okJson } from "../../http/envelope.js";
-import { replayProjections } from "../../replay/replay.js";
 import { eventPage, importRunResult, importRunRows as runRowsPage, listImportRuns } from "../../services/audit.service.js";
+import { runReplay } from "../../services/replay.service.js";
 import type { AppRouteHandler } from "../types.js";
 import type * as routes from "./audit.routes.js";
 
@@ -21,5 +21,7 @@ export const importRunRows: AppRouteHandler<typeof routes.importRunRows> = async
   return r.ok ? ok(r.page) : failed(r.status, r.errors);
 };
 
-export const replay: AppRouteHandler<typeof routes.replay> = async (c) =>
-  ok(await replayProjections(c.get("deps").store, { swap: c.req.valid("query").swap === "true" }));
+export const replay: AppRouteHandler<typeof routes.replay> = async (c) => {
+  const r = await runReplay(c.get("deps"), { swap: c.req.valid("query").swap === "true" });
+  return r.ok ? ok(r.report) : failed(r.status, r.errors);
+};
