@@ -21,8 +21,9 @@ const isInstanceType = (type: string) => INSTANCE_TYPES.includes(type);
  * Rebuilds every projection from position 0 into fresh `replay_*` tables with the projection code
  * the live commits use. Instances are folded by SQL with the live upsert clause (their fields never
  * cross into JS); the identity index by projectEvents from each instance event's identity values,
- * run by run as the live commits did; import runs without reading their results. Returns the number
- * of events and the last position read.
+ * run by run as the live commits did; import runs without reading their results. The log is read up
+ * to its last position when the rebuild starts, so commits made meanwhile are not half in it.
+ * Returns the number of events and that last position.
  */
 export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl): Promise<{ events: number; last: number }> {
   // The instances' own indexes are built after the bulk load, which is faster than keeping them up.
@@ -33,8 +34,10 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
     ...ddl.indexes.filter((d) => !later.includes(d)).map((d) => ({ sql: renameDdl(d.sql, d.table, d.name), args: [] })),
   ]);
   const query = (s: Stmt) => store.query(s);
+  const [log] = await query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
+  const upTo = Number(log?.last ?? 0);
   // Import runs first: a big run event is held in memory once, before the log pages fill the caches.
-  await store.write(await runEventRows(query, replayName));
+  await store.write(await runEventRows(query, replayName, upTo));
   const valueFields = await identityFieldsOfLog(query);
 
   const identityFields = new Map<string, Set<string>>();
@@ -80,7 +83,7 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
   };
 
   for (;;) {
-    const page = await readPage(query, last, PAGE, valueFields);
+    const page = await readPage(query, last, upTo, PAGE, valueFields);
     if (page.length === 0) break;
     for (const e of page) {
       const head = run[0];
@@ -192,7 +195,7 @@ async function identityFieldsOfLog(query: (s: Stmt) => Promise<Row[]>): Promise<
  * their data (see runEventRows); instance events with their ids and, per identity field of their
  * entity, `[value]` when their patch holds it and 0 when not: the rest of them is folded by SQL.
  */
-async function readPage(query: (s: Stmt) => Promise<Row[]>, after: number, limit: number, valueFields: Map<string, string[]>): Promise<LogEvent[]> {
+async function readPage(query: (s: Stmt) => Promise<Row[]>, after: number, upTo: number, limit: number, valueFields: Map<string, string[]>): Promise<LogEvent[]> {
   const args: InValue[] = [];
   const patch = `CASE type WHEN 'InstanceCreated' THEN '$.Fields' ELSE '$.Changes' END`;
   // `[value]` as its JSON (-> keeps true, false and objects what they are), 0 when the key is absent.
@@ -214,8 +217,8 @@ async function readPage(query: (s: Stmt) => Promise<Row[]>, after: number, limit
               WHEN type IN (${INSTANCE_TYPES.map((t) => `'${t}'`).join(", ")})
                 THEN json_array(data -> '$.InstanceId', data -> '$.EntityId', ${values ? `CASE WHEN type = 'InstanceDeleted' THEN NULL ELSE CASE data ->> '$.EntityId' ${values} END END` : "NULL"})
               ELSE data END, ']'), ',') || ']' AS page
-          FROM (SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?)`,
-    args: [...args, after, limit],
+          FROM (SELECT * FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?)`,
+    args: [...args, after, upTo, limit],
   });
   const text = row?.page;
   if (text === null || text === undefined) return [];
@@ -292,10 +295,15 @@ export async function swapIn(store: EventStore, ddl: ProjectionDdl, last: number
     ]);
     return true;
   } catch (error) {
-    const [log] = await store.query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
-    if (Number(log?.last ?? 0) > last) return false;
+    if (await logMovedPast(store, last)) return false;
     throw error;
   }
+}
+
+/** True when events were appended after `last`. */
+export async function logMovedPast(store: EventStore, last: number): Promise<boolean> {
+  const [log] = await store.query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
+  return Number(log?.last ?? 0) > last;
 }
 
 export const dropReplayTables = (store: EventStore) => store.write(PROJECTION_TABLES.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })));

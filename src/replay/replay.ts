@@ -1,7 +1,7 @@
 import { PROJECTION_TABLES } from "../projections/project.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
 import { CHECKSUM_ORDER, tableChecksum, tableColumns } from "./checksum.js";
-import { dropReplayTables, projectionDdl, rebuildProjections, replayName, swapIn } from "./rebuild.js";
+import { dropReplayTables, logMovedPast, projectionDdl, rebuildProjections, replayName, swapIn } from "./rebuild.js";
 import { verifyProjections } from "./verify.js";
 
 export type ProjectionReport = { Projection: string; LiveRows: number; RebuiltRows: number; LiveChecksum: string; RebuiltChecksum: string; Equal: boolean };
@@ -44,14 +44,24 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   const equal = projections.every((p) => p.Equal);
   const swapped = opts.swap === true && equal && (await swapIn(store, ddl, last));
   if (!swapped) await dropReplayTables(store);
-  if (opts.swap && equal && !swapped) throw new LogMovedError(last);
+  if (opts.swap && equal && !swapped) throw new LogMovedError(last, true);
+  // A difference found while commits went on says nothing about the live state: they may be it.
+  if (!equal && (await logMovedPast(store, last))) throw new LogMovedError(last, opts.swap === true);
   return report(events, last, projections, swapped, now() - started);
 }
 
-/** A verified rebuild was not swapped in: the log moved on past `last` while it ran. */
+/**
+ * The log moved on past `last` (the position the replay read up to) while the replay ran: a
+ * verified rebuild was not swapped in, or a difference could be the commits made meanwhile.
+ */
 export class LogMovedError extends Error {
-  constructor(readonly last: number) {
-    super(`The log changed while the replay ran (events were appended after position ${last}); nothing was swapped. Run the replay again when no imports are running.`);
+  constructor(
+    readonly last: number,
+    swap: boolean,
+  ) {
+    super(
+      `The log changed while the replay ran (events were appended after position ${last}), so ${swap ? "nothing was swapped" : "the live tables could not be compared with it"}. Run the replay again when no imports are running.`,
+    );
     this.name = "LogMovedError";
   }
 }

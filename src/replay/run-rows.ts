@@ -18,13 +18,15 @@ const RESULT = ',"ResultJson":';
  * first `,"ResultJson":` is a member name, and if the text before it plus `}` parses, it is the
  * event without its result (a nested occurrence would leave an object open). Otherwise the members
  * are extracted from the whole event. Each read holds one copy of the event in SQLite (octet_length
- * does not read it). Hokify runs store their result, so theirs is read whole.
+ * does not read it). Hokify runs store their result, so theirs is read whole. Only events up to
+ * position `upTo` count, so the rows are those of one state of the log however it grows meanwhile.
  */
-export async function runEventRows(query: Query, table: (name: ProjectionTable) => string): Promise<Stmt[]> {
+export async function runEventRows(query: Query, table: (name: ProjectionTable) => string, upTo: number): Promise<Stmt[]> {
   const rows = await query({
     sql: `SELECT position, stream_version, type, schema_version, recorded_at, metadata ->> '$.Actor' AS actor,
             CASE WHEN type = 'HokifyImportRan' THEN NULL ELSE substr(data, 1, min(max(octet_length(data) / 16, ${1 << 20}), ${64 << 20})) END AS pre
-          FROM events WHERE type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}) ORDER BY position`,
+          FROM events WHERE type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}) AND position <= ? ORDER BY position`,
+    args: [upTo],
   });
   const stmts: Stmt[] = [];
   for (const r of rows) {

@@ -86,12 +86,14 @@ type Small = (typeof SMALL)[number];
  */
 async function smallProjections(store: EventStore, ddl: ProjectionDdl, defined: Stmt[]) {
   const q: Query = (s) => store.query(s);
-  const [log] = await q("SELECT max(position) AS last FROM events");
-  const types = new Map((await q("SELECT type, count(*) AS n FROM events GROUP BY type")).map((r) => [String(r.type), Number(r.n)]));
+  const [log] = await q("SELECT coalesce(max(position), 0) AS last FROM events");
+  const last = Number(log?.last ?? 0);
+  // The counts and run events of one state of the log, however it grows meanwhile.
+  const types = new Map((await q({ sql: "SELECT type, count(*) AS n FROM events WHERE position <= ? GROUP BY type", args: [last] })).map((r) => [String(r.type), Number(r.n)]));
   if ([...types.keys()].some((t) => !Object.hasOwn(eventCatalog, t))) return null; // the rebuild reports it
   const [odd] = await q(`SELECT 1 AS x FROM events WHERE type IN (${RUN_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}) AND schema_version <> 1 LIMIT 1`);
   if (odd) return null;
-  const runs = await runEventRows(q, replayName);
+  const runs = await runEventRows(q, replayName, last);
   const smallDdl = <T extends { table: string }>(list: T[]) => list.filter((d) => (SMALL as readonly string[]).includes(d.table));
   await store.write([
     ...SMALL.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })),
@@ -109,7 +111,7 @@ async function smallProjections(store: EventStore, ddl: ProjectionDdl, defined: 
   }
   const events = [...types.values()].reduce((a, b) => a + b, 0);
   const instanceEvents = ["InstanceCreated", "InstanceUpdated", "InstanceDeleted"].reduce((n, t) => n + (types.get(t) ?? 0), 0);
-  return { last: Number(log?.last ?? 0), events, instanceEvents, checksums };
+  return { last, events, instanceEvents, checksums };
 }
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -8,7 +8,7 @@ import { openDatabase } from "./open-database.js";
  * `npm run replay [-- --swap]`: rebuilds every projection from the log, verifies it against the
  * live tables and exits 1 on any difference. `--swap` replaces the live tables after a verified
  * rebuild. `--json` prints the report as JSON. Exits 3, with nothing changed, when another replay
- * is running on the same database or the log moved on before the swap.
+ * is running on the same database or the log moved on while it ran (see runReplay).
  */
 async function main() {
   const args = new Set(process.argv.slice(2));

@@ -12,10 +12,11 @@ export type ReplayOutcome = { ok: true; report: ReplayReport } | Failure;
 /**
  * One replay at a time per database (the admin route, `npm run replay`, any process or Worker
  * isolate): two at once would build and drop the same replay_* tables under each other. A second
- * one is refused with 409 while the first holds the lease. A swap that finds the log moved on
- * since its rebuild is refused with 409 too, nothing changed.
+ * one is refused with 409 while the first holds the lease. When the log moved on while it ran, a
+ * swap is not done and a difference is not reported as one (it may be the commits made
+ * meanwhile): 409, nothing changed.
  */
-export async function runReplay(deps: Pick<Deps, "store" | "now" | "newId">, opts: { swap?: boolean; leaseTtlMs?: number } = {}): Promise<ReplayOutcome> {
+export async function runReplay(deps: Pick<Deps, "store" | "now" | "newId">, opts: { swap?: boolean; rebuild?: boolean; leaseTtlMs?: number } = {}): Promise<ReplayOutcome> {
   const ttl = opts.leaseTtlMs ?? REPLAY_LEASE_TTL_MS;
   const adminLeases = leaseTable({ table: "admin_leases", key: "name", holder: "holder" }, ttl);
   const holder = deps.newId();
@@ -23,7 +24,7 @@ export async function runReplay(deps: Pick<Deps, "store" | "now" | "newId">, opt
   if (!lease.ok) return { ok: false, status: 409, errors: [issue("concurrency_conflict", `A replay is already running (its lease lasts until ${lease.expiresAt} unless renewed); try again when it has finished.`)] };
   const renewal = setInterval(() => void adminLeases.renew(deps.store, REPLAY, holder, deps.now()).catch(() => undefined), ttl / 4);
   try {
-    return { ok: true, report: await replayProjections(deps.store, { swap: opts.swap }) };
+    return { ok: true, report: await replayProjections(deps.store, { swap: opts.swap, rebuild: opts.rebuild }) };
   } catch (error) {
     if (error instanceof LogMovedError) return { ok: false, status: 409, errors: [issue("concurrency_conflict", error.message)] };
     throw error;

@@ -84,11 +84,11 @@ export const replay = createRoute({
   middleware: [requireScope("admin")] as const,
   summary: "Rebuild every projection from the log into fresh tables and verify it against the live state.",
   description:
-    "Answers the checksum of every projection, live and rebuilt. With `swap=true` a verified rebuild replaces the live tables atomically. Run it on a quiet service: writes during the rebuild make the comparison differ. One replay runs at a time per database; another one meanwhile answers 409. A swap whose log moved on after its rebuild is not done and answers 409.",
+    "Answers the checksum of every projection, live and rebuilt. With `swap=true` a verified rebuild replaces the live tables atomically. One replay runs at a time per database; another one meanwhile answers 409. Run it on a quiet service: when imports commit while it runs, a difference may be theirs, so it answers 409 instead of reporting one, and a swap is not done (409, nothing changed).",
   request: { query: z.object({ swap: z.enum(["true", "false"]).default("false") }) },
   responses: {
     200: envelope("The replay report (Equal says whether it verified).", ReplayResult),
-    409: envelope("Another replay is running, or the log moved on before a swap (nothing was swapped).", ReplayResult),
+    409: envelope("Another replay is running, or the log moved on while it ran (nothing changed).", ReplayResult),
     ...authResponses,
   },
 });
