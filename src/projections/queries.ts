@@ -3,6 +3,7 @@ import type { InstanceState, PlanMatch } from "../domain/instance.js";
 import { normalizeKey } from "../domain/keys.js";
 import type { EntityDefinition, Profile } from "../schemas/definitions.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
+import { abortBatchIf } from "../store/batch-guard.js";
 import { IdentityMode } from "../schemas/enums.js";
 
 /**
@@ -110,13 +111,27 @@ export async function listProfiles(store: EventStore, entityId: string): Promise
   return (await store.query({ sql: "SELECT * FROM profiles WHERE entity_id = ? ORDER BY key", args: [entityId] })).map(toProfile);
 }
 
+/** The position of the last event in the log (0 when it is empty). */
+export async function lastPosition(query: (stmt: Stmt) => Promise<Row[]>): Promise<number> {
+  const [log] = await query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
+  return Number(log?.last ?? 0);
+}
+
+/** The entity's identity fields (each field some profile matches on), sorted. Arguments: entity id, IdentityMode.Field. */
+const IDENTITY_FIELDS = "SELECT DISTINCT identity_field_key AS k FROM profiles WHERE entity_id = ? AND identity_mode = ? AND identity_field_key IS NOT NULL ORDER BY k";
+
 export async function identityFieldsOf(store: EventStore, entityId: string): Promise<string[]> {
-  const rows = await store.query({
-    sql: "SELECT DISTINCT identity_field_key AS k FROM profiles WHERE entity_id = ? AND identity_mode = ? AND identity_field_key IS NOT NULL ORDER BY k",
-    args: [entityId, IdentityMode.Field],
-  });
+  const rows = await store.query({ sql: IDENTITY_FIELDS, args: [entityId, IdentityMode.Field] });
   return rows.map((r) => String(r.k));
 }
+
+/**
+ * Aborts a commit whose identity claims were built for `fields` when the entity's identity fields
+ * are no longer those (a profile with a new identity field committed meanwhile: its backfill did
+ * not see this commit's instances, so they would lack that field's claims).
+ */
+export const identityFieldsGuard = (entityId: string, fields: readonly string[]): Stmt =>
+  abortBatchIf(`coalesce((SELECT group_concat(k, char(31) ORDER BY k) FROM (${IDENTITY_FIELDS})), '') IS NOT ?`, [entityId, IdentityMode.Field, fields.join("\x1f")]);
 
 async function inChunks(values: string[], run: (json: string) => Promise<Row[]>): Promise<Row[]> {
   const out: Row[] = [];

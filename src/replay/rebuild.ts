@@ -1,9 +1,11 @@
 import { upcast } from "../../events/upcast.js";
 import type { DomainEvent } from "../../events/catalog.js";
 import { identityBackfill } from "../projections/identity-backfill.js";
+import { lastPosition } from "../projections/queries.js";
 import type { InValue, Row } from "@libsql/client";
 import { PROJECTION_TABLES, projectEvents, upsertTail, type ProjectedEvent, type ProjectionTable } from "../projections/project.js";
 import { IdentityMode } from "../schemas/enums.js";
+import { abortBatchIf } from "../store/batch-guard.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
 import { isRunEventType, RUN_EVENT_TYPES, runEventRows } from "./run-rows.js";
 
@@ -34,8 +36,7 @@ export async function rebuildProjections(store: EventStore, ddl: ProjectionDdl):
     ...ddl.indexes.filter((d) => !later.includes(d)).map((d) => ({ sql: renameDdl(d.sql, d.table, d.name), args: [] })),
   ]);
   const query = (s: Stmt) => store.query(s);
-  const [log] = await query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
-  const upTo = Number(log?.last ?? 0);
+  const upTo = await lastPosition(query);
   // Import runs first: a big run event is held in memory once, before the log pages fill the caches.
   await store.write(await runEventRows(query, replayName, upTo));
   const valueFields = await identityFieldsOfLog(query);
@@ -275,14 +276,12 @@ export function renameDdl(sql: string, table: string, index?: string): string {
 /**
  * Replaces the live tables with the rebuilt ones in one atomic batch, unless the log moved on
  * after `last` (the position the rebuild read up to): a commit in between changed the live tables,
- * and swapping would lose its projection rows. The first statement is that guard: the log is
- * append-only (its triggers refuse any UPDATE), so touching an event after `last` aborts the
- * batch exactly when there is one. Returns false when the log moved (nothing was changed).
+ * and swapping would lose its projection rows. Returns false when the log moved (nothing changed).
  */
 export async function swapIn(store: EventStore, ddl: ProjectionDdl, last: number): Promise<boolean> {
   try {
     await store.write([
-      { sql: "UPDATE events SET type = type WHERE position > ?", args: [last] },
+      abortBatchIf("EXISTS (SELECT 1 FROM events WHERE position > ?)", [last]),
       ...PROJECTION_TABLES.flatMap((t) => [
         { sql: `DROP TABLE ${t}`, args: [] },
         { sql: `ALTER TABLE ${replayName(t)} RENAME TO ${t}`, args: [] },
@@ -301,9 +300,6 @@ export async function swapIn(store: EventStore, ddl: ProjectionDdl, last: number
 }
 
 /** True when events were appended after `last`. */
-export async function logMovedPast(store: EventStore, last: number): Promise<boolean> {
-  const [log] = await store.query({ sql: "SELECT coalesce(max(position), 0) AS last FROM events", args: [] });
-  return Number(log?.last ?? 0) > last;
-}
+export const logMovedPast = async (store: EventStore, last: number): Promise<boolean> => (await lastPosition((s) => store.query(s))) > last;
 
 export const dropReplayTables = (store: EventStore) => store.write(PROJECTION_TABLES.map((t) => ({ sql: `DROP TABLE IF EXISTS ${replayName(t)}`, args: [] })));

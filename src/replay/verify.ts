@@ -1,6 +1,7 @@
 import { eventCatalog } from "../../events/catalog.js";
 import { upcast } from "../../events/upcast.js";
 import { projectEvents } from "../projections/project.js";
+import { lastPosition } from "../projections/queries.js";
 import type { EventStore, Stmt } from "../store/event-store.js";
 import { claimEntities, claimsMatch } from "./claims.js";
 import { CHECKSUM_ORDER, instanceText, pageRanges, pageText, rangeWhere, rowText, StreamHasher, tableChecksum, tableColumns, type PageRange, type Query } from "./checksum.js";
@@ -86,8 +87,7 @@ type Small = (typeof SMALL)[number];
  */
 async function smallProjections(store: EventStore, ddl: ProjectionDdl, defined: Stmt[]) {
   const q: Query = (s) => store.query(s);
-  const [log] = await q("SELECT coalesce(max(position), 0) AS last FROM events");
-  const last = Number(log?.last ?? 0);
+  const last = await lastPosition(q);
   // The counts and run events of one state of the log, however it grows meanwhile.
   const types = new Map((await q({ sql: "SELECT type, count(*) AS n FROM events WHERE position <= ? GROUP BY type", args: [last] })).map((r) => [String(r.type), Number(r.n)]));
   if ([...types.keys()].some((t) => !Object.hasOwn(eventCatalog, t))) return null; // the rebuild reports it

@@ -3,7 +3,7 @@ import type { InstanceState } from "../domain/instance.js";
 import { issue } from "../domain/issues.js";
 import { classifyRow, rowHasErrors, type RowDecision } from "../import/classify.js";
 import type { PreparedRow } from "../import/prepare.js";
-import { identityFieldsOf } from "../projections/queries.js";
+import { identityFieldsGuard, identityFieldsOf } from "../projections/queries.js";
 import { Action, ApplyRowStatus, IdentityMode } from "../schemas/enums.js";
 import type { ApplyRow } from "../schemas/transfer.js";
 import { buildCommit, commitEvents, streams, type PendingEvent } from "./commit.js";
@@ -35,11 +35,10 @@ export type RowsRecorder = {
  * Returns one ApplyRow per input row, in order. `runId` is written into each instance event.
  */
 export async function applyPreparedRows(deps: Deps, target: ImportTarget, rows: PreparedRow[], meta: EventMetadata, runId: string, recorder?: RowsRecorder): Promise<ApplyRow[]> {
-  const identityFields = await identityFieldsOf(deps.store, target.definition.Id);
   const out: ApplyRow[] = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_COMMIT) {
     const chunk = rows.slice(start, start + ROWS_PER_COMMIT);
-    out.push(...(await applyChunk(deps, target, chunk, meta, runId, identityFields, recorder)));
+    out.push(...(await applyChunk(deps, target, chunk, meta, runId, recorder)));
   }
   return out;
 }
@@ -83,7 +82,7 @@ export async function applyChunksPipelined(
     if (recorded) pending.push(recorded);
     const commit = pending.length ? buildCommit(deps, pending, meta, commitOptions(target, identityFields)) : null;
     if (commit) deps.store.prepare?.(commit);
-    return { chunk, identityFields, rows, commit, recorded: recorded !== null };
+    return { chunk, rows, commit, recorded: recorded !== null };
   };
   type Built = ReturnType<typeof build>;
   /** Writes a built chunk; resolves true when it is in (or had nothing to write). */
@@ -111,13 +110,13 @@ export async function applyChunksPipelined(
       throw error;
     }
     if (chunk.done) {
-      if (ready && !(await writing!)) await applyChunk(deps, target, ready.chunk, meta, runId, ready.identityFields, recorder);
+      if (ready && !(await writing!)) await applyChunk(deps, target, ready.chunk, meta, runId, recorder);
       return;
     }
     let built = build(chunk.value, await read(chunk.value), ready?.recorded ? 1 : 0);
     if (writing && !(await writing)) {
       fresh = true;
-      await applyChunk(deps, target, ready!.chunk, meta, runId, ready!.identityFields, recorder);
+      await applyChunk(deps, target, ready!.chunk, meta, runId, recorder);
       built = build(chunk.value, await read(chunk.value), 0);
     }
     ready = built;
@@ -126,26 +125,23 @@ export async function applyChunksPipelined(
 
 const commitOptions = (target: ImportTarget, identityFields: string[]) => ({
   identityFields: () => identityFields,
+  // The claims are built for these identity fields: a profile adding one meanwhile aborts the
+  // commit, which is then decided again with the new field (applyChunk reads them afresh).
+  guards: [identityFieldsGuard(target.definition.Id, identityFields)],
   // Creates matched by a field claim their identity with a plain INSERT in the projection: a
   // concurrent twin that committed first aborts this batch (once per claim, not also as a guard).
   exclusiveClaims: target.profile.IdentityMode === IdentityMode.Field ? { entityId: target.definition.Id, fieldKey: target.profile.IdentityFieldKey! } : undefined,
 });
 
 /**
- * Decides a chunk against fresh state and commits all its ready rows in one batch. If the batch
- * loses a race (a stream version or identity taken meanwhile), its halves are decided and
- * committed again, down to single rows, so only the rows that really conflict fail.
+ * Decides a chunk against fresh state (matches and identity fields) and commits all its ready rows
+ * in one batch. If the batch loses a race (a stream version or identity taken meanwhile, the
+ * identity fields changed), its halves are decided and committed again, down to single rows, so
+ * only the rows that really conflict fail.
  */
-async function applyChunk(
-  deps: Deps,
-  target: ImportTarget,
-  chunk: PreparedRow[],
-  meta: EventMetadata,
-  runId: string,
-  identityFields: string[],
-  recorder: RowsRecorder | undefined,
-): Promise<ApplyRow[]> {
-  const { decisions, rows, pending } = decideChunk(deps, target, chunk, await lookupMatches(deps, target, chunk), runId);
+async function applyChunk(deps: Deps, target: ImportTarget, chunk: PreparedRow[], meta: EventMetadata, runId: string, recorder: RowsRecorder | undefined): Promise<ApplyRow[]> {
+  const [matches, identityFields] = await Promise.all([lookupMatches(deps, target, chunk), identityFieldsOf(deps.store, target.definition.Id)]);
+  const { decisions, rows, pending } = decideChunk(deps, target, chunk, matches, runId);
   const recorded = recorder?.eventFor(rows) ?? null;
   if (recorded) pending.push(recorded);
   if (pending.length === 0) {
@@ -174,8 +170,8 @@ async function applyChunk(
   // re-decisions, not one commit per row of the whole chunk.
   const half = Math.ceil(chunk.length / 2);
   return [
-    ...(await applyChunk(deps, target, chunk.slice(0, half), meta, runId, identityFields, recorder)),
-    ...(await applyChunk(deps, target, chunk.slice(half), meta, runId, identityFields, recorder)),
+    ...(await applyChunk(deps, target, chunk.slice(0, half), meta, runId, recorder)),
+    ...(await applyChunk(deps, target, chunk.slice(half), meta, runId, recorder)),
   ];
 }
 
