@@ -1,17 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openDatabase } from "../../src/runtime/open-database.js";
-import { besideConnection } from "../../src/runtime/split-client.js";
-import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 import type { EventStore } from "../../src/store/event-store.js";
-import { createDefinition } from "../../src/services/definitions.service.js";
 import { createProfile } from "../../src/services/profiles.service.js";
 import { applyImport } from "../../src/services/apply.service.js";
 import { runReplay } from "../../src/services/replay.service.js";
 import { uploadOfText } from "../../src/import/package-spool.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
+import { candidateStore } from "../support/db.js";
 
 /**
  * A profile that makes a field an identity field fills the identity index for the instances that
@@ -19,7 +13,6 @@ import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
  * runs, no instance may end up without its claim: the replay must find the index equal to the log.
  * On a real file opened as the Node server opens it.
  */
-let dir: string;
 let store: EventStore;
 let n = 0;
 const deps = (s: EventStore) => ({ store: s, now: () => new Date(), newId: () => `id-${String(++n).padStart(6, "0")}` });
@@ -29,17 +22,11 @@ const upload = (from: number, count: number) =>
   uploadOfText(JSON.stringify({ FormatVersion: 1, Records: Array.from({ length: count }, (_, i) => ({ Fields: { email: `p${from + i}@example.at`, first_name: `N${from + i}` } })) }));
 const claims = async () => Object.fromEntries((await store.query("SELECT field_key, count(*) AS n FROM instance_keys GROUP BY field_key")).map((r) => [r.field_key, Number(r.n)]));
 
+let close: () => Promise<void>;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "identity-race-"));
-  const client = await openDatabase(`file:${join(dir, "db.sqlite")}`, undefined, { thread: true });
-  store = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined });
-  expect((await createDefinition(deps(store), actor, CANDIDATE as never)).ok).toBe(true);
-  expect((await createProfile(deps(store), actor, CANDIDATE.Key, BY_EMAIL as never)).ok).toBe(true);
+  ({ store, close } = await candidateStore("identity-race-", deps, actor));
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 describe("a profile with a new identity field, created while an apply runs", () => {
   it("between two of the apply's commits: the later commits claim the new field", async () => {

@@ -1,23 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openDatabase } from "../../src/runtime/open-database.js";
-import { besideConnection } from "../../src/runtime/split-client.js";
-import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 import type { EventStore } from "../../src/store/event-store.js";
-import { createDefinition } from "../../src/services/definitions.service.js";
 import { createProfile } from "../../src/services/profiles.service.js";
 import { applyImport } from "../../src/services/apply.service.js";
 import { runReplay, REPLAY_LEASE_TTL_MS } from "../../src/services/replay.service.js";
 import { uploadOfText } from "../../src/import/package-spool.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
+import { candidateStore } from "../support/db.js";
 
 /**
  * One replay at a time per database, and a swap never loses a commit made after its rebuild.
  * On a real file opened as the Node server opens it (database thread and reader connection).
  */
-let dir: string;
 let store: EventStore;
 let n = 0;
 const deps = (s: EventStore) => ({ store: s, now: () => new Date(), newId: () => `id-${String(++n).padStart(6, "0")}` });
@@ -27,19 +20,13 @@ const people = (count: number, from = 0) => Array.from({ length: count }, (_, i)
 const replayTables = async (s: EventStore) => (await s.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'replay_%'")).map((r) => r.name);
 const leases = async (s: EventStore) => (await s.query("SELECT name, holder FROM admin_leases")).map((r) => `${r.name}:${r.holder}`);
 
+let close: () => Promise<void>;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), "replay-lease-"));
-  const client = await openDatabase(`file:${join(dir, "db.sqlite")}`, undefined, { thread: true });
-  store = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined });
-  expect((await createDefinition(deps(store), actor, CANDIDATE as never)).ok).toBe(true);
-  expect((await createProfile(deps(store), actor, CANDIDATE.Key, BY_EMAIL as never)).ok).toBe(true);
+  ({ store, close } = await candidateStore("replay-concurrency-", deps, actor));
   const applied = await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(50))), "1-50");
   expect(applied.ok).toBe(true);
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => close());
 
 describe("replay lease", () => {
   it("runs one replay at a time: the others are refused with 409, nothing breaks, and the lease is let go", async () => {
