@@ -20,10 +20,10 @@ describe("npm start (Node runtime)", () => {
       env: { ...process.env, PORT: "0", LIBSQL_URL: `file:${join(dir, "fresh", "db.sqlite")}`, API_TOKENS: "", AUTH_DISABLED: "", LOG_LEVEL: "silent" },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    // A cold start compiles the whole app with tsx; under the full suite's load it can take long.
+    // One wait for both lines: a second wait would miss a token line that arrived in the same
+    // chunk of output as the first (waitForOutput sees only what is printed after it starts).
     // The wait gives up before the test does, so a failure shows what the server printed.
-    const [, url] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/, START_WAIT_MS);
-    const [, token] = await waitForOutput(child, /every scope until the process stops:\s+(\S+)/);
+    const [, url, token] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)[^]*every scope until the process stops:\s+(\S+)/, START_WAIT_MS);
     expect((await fetch(`${url}/api/workspace/entity-definitions`)).status).toBe(401);
     const ok = await fetch(`${url}/api/workspace/entity-definitions`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);

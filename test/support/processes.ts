@@ -1,7 +1,11 @@
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
-/** Waits until the process prints a line matching `pattern`; fails with its output on timeout or exit. */
+/**
+ * Waits until the process prints output matching `pattern` (counted from this call on: what it
+ * printed before is not seen, so match several lines with one pattern); fails with its output on
+ * timeout or exit.
+ */
 export function waitForOutput(proc: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
   let out = "";
   return new Promise((resolve, reject) => {
