@@ -272,7 +272,6 @@ export function renameDdl(sql: string, table: string, index?: string): string {
   return out.replace(onTable, `$1$2${PREFIX}${table}$3`);
 }
 
-/** Replaces the live tables by their verified replay_ twins in one atomic batch. */
 /**
  * Replaces the live tables with the rebuilt ones in one atomic batch, unless the log moved on
  * after `last` (the position the rebuild read up to): a commit in between changed the live tables,

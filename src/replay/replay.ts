@@ -29,7 +29,10 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   const ddl = await projectionDdl(store);
   // A swap needs the rebuilt tables; otherwise the live ones are verified in place when they can be.
   const verified = opts.swap || opts.rebuild ? null : await verifyProjections(store, ddl);
-  if (verified) return report(verified.events, verified.last, verified.projections, false, now() - started);
+  if (verified) {
+    if (!verified.projections.every((p) => p.Equal) && (await logMovedPast(store, verified.last))) throw new LogMovedError(verified.last, false);
+    return report(verified.events, verified.last, verified.projections, false, now() - started);
+  }
 
   const { events, last } = await rebuildProjections(store, ddl);
   const q = (s: Stmt) => store.query(s);
@@ -45,7 +48,7 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   const swapped = opts.swap === true && equal && (await swapIn(store, ddl, last));
   if (!swapped) await dropReplayTables(store);
   if (opts.swap && equal && !swapped) throw new LogMovedError(last, true);
-  // A difference found while commits went on says nothing about the live state: they may be it.
+  // A difference found while commits went on says nothing about the live state: it may be theirs.
   if (!equal && (await logMovedPast(store, last))) throw new LogMovedError(last, opts.swap === true);
   return report(events, last, projections, swapped, now() - started);
 }
