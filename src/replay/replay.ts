@@ -30,7 +30,7 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   // A swap needs the rebuilt tables; otherwise the live ones are verified in place when they can be.
   const verified = opts.swap || opts.rebuild ? null : await verifyProjections(store, ddl);
   if (verified) {
-    if (!verified.projections.every((p) => p.Equal) && (await logMovedPast(store, verified.last))) throw new LogMovedError(verified.last, false);
+    await refuseDifferenceMadeMeanwhile(store, verified.projections, verified.last, false);
     return report(verified.events, verified.last, verified.projections, false, now() - started);
   }
 
@@ -48,8 +48,7 @@ export async function replayProjections(store: EventStore, opts: { swap?: boolea
   const swapped = opts.swap === true && equal && (await swapIn(store, ddl, last));
   if (!swapped) await dropReplayTables(store);
   if (opts.swap && equal && !swapped) throw new LogMovedError(last, true);
-  // A difference found while commits went on says nothing about the live state: it may be theirs.
-  if (!equal && (await logMovedPast(store, last))) throw new LogMovedError(last, opts.swap === true);
+  await refuseDifferenceMadeMeanwhile(store, projections, last, opts.swap === true);
   return report(events, last, projections, swapped, now() - started);
 }
 
@@ -67,6 +66,11 @@ export class LogMovedError extends Error {
     );
     this.name = "LogMovedError";
   }
+}
+
+/** A difference found while commits went on says nothing about the live state: it may be theirs. */
+async function refuseDifferenceMadeMeanwhile(store: EventStore, projections: ProjectionReport[], last: number, swap: boolean): Promise<void> {
+  if (!projections.every((p) => p.Equal) && (await logMovedPast(store, last))) throw new LogMovedError(last, swap);
 }
 
 function report(events: number, last: number, projections: ProjectionReport[], swapped: boolean, ms: number): ReplayReport {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { EventStore } from "../../src/store/event-store.js";
+import type { EventStore, Stmt } from "../../src/store/event-store.js";
 import { createProfile } from "../../src/services/profiles.service.js";
 import { applyImport } from "../../src/services/apply.service.js";
 import { planImport } from "../../src/services/plan.service.js";
@@ -20,6 +20,23 @@ const pkgText = (records: unknown[]) => JSON.stringify({ FormatVersion: 1, Recor
 const people = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ Fields: { email: `p${from + i}@example.at`, first_name: `P${from + i}` } }));
 const replayTables = async (s: EventStore) => (await s.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'replay_%'")).map((r) => r.name);
 const leases = async (s: EventStore) => (await s.query("SELECT name, holder FROM admin_leases")).map((r) => `${r.name}:${r.holder}`);
+
+/**
+ * `store` with `action` run once, right before the first call of `method` whose SQL `matches`:
+ * another writer committing at that exact point of a replay. `injected()` says whether it ran.
+ */
+function racing(method: "query" | "write", matches: (sql: string) => boolean, action: () => Promise<void>) {
+  let injected = false;
+  const sqlOf = (stmt: Stmt | undefined) => (typeof stmt === "string" ? stmt : (stmt?.sql ?? ""));
+  const before = async (stmt: Stmt | undefined) => {
+    if (injected || !matches(sqlOf(stmt))) return;
+    injected = true;
+    await action();
+  };
+  const raced: EventStore =
+    method === "query" ? { ...store, query: async (stmt) => (await before(stmt), store.query(stmt)) } : { ...store, write: async (stmts) => (await before(stmts[0]), store.write(stmts)) };
+  return { store: raced, injected: () => injected };
+}
 
 let close: () => Promise<void>;
 beforeEach(async () => {
@@ -78,21 +95,13 @@ describe("replay lease", () => {
 describe("replay swap", () => {
   it("swaps nothing when an import commits between the rebuild and the swap, and keeps that import", async () => {
     // The import commits right before the swap's batch reaches the database.
-    let injected = false;
-    const racing: EventStore = {
-      ...store,
-      write: async (stmts) => {
-        const first = stmts[0];
-        if (!injected && typeof first === "object" && first.sql.startsWith("UPDATE events SET type = type")) {
-          injected = true;
-          const late = await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(3, 1000))), "1-3");
-          expect(late.ok).toBe(true);
-        }
-        return store.write(stmts);
-      },
-    };
-    const outcome = await runReplay(deps(racing), { swap: true });
-    expect(injected).toBe(true);
+    const race = racing(
+      "write",
+      (sql) => sql.startsWith("UPDATE events SET type = type"),
+      async () => expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(3, 1000))), "1-3")).ok).toBe(true),
+    );
+    const outcome = await runReplay(deps(race.store), { swap: true });
+    expect(race.injected()).toBe(true);
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? 0 : outcome.status).toBe(409);
     expect(outcome.ok ? "" : outcome.errors[0]!.Message).toMatch(/The log changed while the replay ran .* nothing was swapped/);
@@ -108,20 +117,13 @@ describe("replay swap", () => {
 
   it("does not report a difference made by an import that committed while it ran, and rebuilds one state of the log", async () => {
     // The import commits the first time the rebuild reads its own instances back, mid-rebuild.
-    let injected = false;
-    const racing: EventStore = {
-      ...store,
-      query: async (stmt) => {
-        const sql = typeof stmt === "string" ? stmt : stmt.sql;
-        if (!injected && sql.includes("FROM replay_instances")) {
-          injected = true;
-          expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(2, 2000))), "1-2")).ok).toBe(true);
-        }
-        return store.query(stmt);
-      },
-    };
-    const outcome = await runReplay(deps(racing), { rebuild: true });
-    expect(injected).toBe(true);
+    const race = racing(
+      "query",
+      (sql) => sql.includes("FROM replay_instances"),
+      async () => expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(2, 2000))), "1-2")).ok).toBe(true),
+    );
+    const outcome = await runReplay(deps(race.store), { rebuild: true });
+    expect(race.injected()).toBe(true);
     expect(outcome.ok ? 200 : outcome.status).toBe(409);
     expect(outcome.ok ? "" : outcome.errors[0]!.Message).toMatch(/The log changed while the replay ran .* could not be compared/);
     expect(await replayTables(store)).toEqual([]);
@@ -131,20 +133,13 @@ describe("replay swap", () => {
 
   it("does not report a difference made by a plan recorded while the live tables were checked in place", async () => {
     // The plan adds an import run (and no instance) right before the live import runs are hashed.
-    let injected = false;
-    const racing: EventStore = {
-      ...store,
-      query: async (stmt) => {
-        const sql = typeof stmt === "string" ? stmt : stmt.sql;
-        if (!injected && /FROM import_runs\b/.test(sql)) {
-          injected = true;
-          expect((await planImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(2, 3000))))).ok).toBe(true);
-        }
-        return store.query(stmt);
-      },
-    };
-    const outcome = await runReplay(deps(racing));
-    expect(injected).toBe(true);
+    const race = racing(
+      "query",
+      (sql) => /FROM import_runs\b/.test(sql),
+      async () => expect((await planImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(2, 3000))))).ok).toBe(true),
+    );
+    const outcome = await runReplay(deps(race.store));
+    expect(race.injected()).toBe(true);
     expect(outcome.ok ? 200 : outcome.status).toBe(409);
     expect(outcome.ok ? "" : outcome.errors[0]!.Message).toMatch(/could not be compared/);
     const after = await runReplay(deps(store));
