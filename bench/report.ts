@@ -16,6 +16,8 @@ export type RunResult = {
   serverPeakRssMiB: number | null;
   /** Peak VmRSS sampled every 50 ms, per phase. */
   phasePeakRssMiB: Record<string, number>;
+  /** CPU seconds of the server's main thread and of its other threads, per phase. */
+  phaseServerCpuS?: Record<string, { main: number; others: number }>;
   raw?: ReferenceResult;
   emmett?: ReferenceResult;
   /** Set when a timeout or a crash stopped the run early. */
@@ -34,6 +36,8 @@ export type SizeResult = {
   medianMs: Partial<Record<PhaseName, number>>;
   serverPeakRssMiB: Stat | null;
   phasePeakRssMiB: Record<string, number>;
+  /** Medians of the runs' phaseServerCpuS. */
+  phaseServerCpuS: Record<string, { main: number; others: number }>;
   ratios: { rawOverApply: number | null; applyOverEmmett: number | null };
 };
 
@@ -68,6 +72,11 @@ export function summarizeSize(size: number, plan: PackagePlan, packageBytes: num
   const phasePeakRssMiB: Record<string, number> = {};
   for (const name of new Set(runs.flatMap((r) => Object.keys(r.phasePeakRssMiB))))
     phasePeakRssMiB[name] = median(runs.flatMap((r) => (r.phasePeakRssMiB[name] === undefined ? [] : [r.phasePeakRssMiB[name]!])));
+  const phaseServerCpuS: SizeResult["phaseServerCpuS"] = {};
+  for (const name of new Set(runs.flatMap((r) => Object.keys(r.phaseServerCpuS ?? {})))) {
+    const cpu = runs.flatMap((r) => (r.phaseServerCpuS?.[name] ? [r.phaseServerCpuS[name]] : []));
+    phaseServerCpuS[name] = { main: median(cpu.map((c) => c.main)), others: median(cpu.map((c) => c.others)) };
+  }
   const apply = rates.apply?.ok ? rates.apply.median : null;
   return {
     size,
@@ -78,6 +87,7 @@ export function summarizeSize(size: number, plan: PackagePlan, packageBytes: num
     medianMs,
     serverPeakRssMiB: peaks.length ? (statOf(peaks, [], runs.length) ?? null) : null,
     phasePeakRssMiB,
+    phaseServerCpuS,
     ratios: {
       rawOverApply: apply && rates.raw?.ok ? rates.raw.median / apply : null,
       applyOverEmmett: apply && rates.emmett?.ok ? apply / rates.emmett.median : null,
@@ -103,18 +113,19 @@ export function formatSize(r: SizeResult, emmettRows: number): string {
   const out = [
     ``,
     `== ${int(r.size)} rows: package ${mb} MB; seed ${int(r.plan.existing)} rows; mix ${int(r.plan.counts.new)} new / ${int(r.plan.counts.changed)} changed / ${int(r.plan.counts.unchanged)} unchanged / ${int(r.plan.counts.error)} error; ${r.runs.length} run(s) ==`,
-    `${"figure".padEnd(22)}${pad("median/s", 12)}${pad("min/s", 12)}${pad("max/s", 12)}${pad("median s", 10)}${pad("ok", 6)}${pad("RSS MiB", 9)}  check`,
+    `${"figure".padEnd(22)}${pad("median/s", 12)}${pad("min/s", 12)}${pad("max/s", 12)}${pad("median s", 10)}${pad("ok", 6)}${pad("RSS MiB", 9)}${pad("CPU main", 10)}${pad("others", 8)}  check`,
   ];
   for (const [name, stat] of Object.entries(r.rates)) {
     const ms = r.medianMs[name as PhaseName];
     const rss = r.phasePeakRssMiB[name];
+    const cpu = r.phaseServerCpuS[name];
     const checks = r.runs.map((run) => run.phases[name as PhaseName]).filter((p) => p && p.ok && p.check !== "ok");
     let note = checks.length ? (checks[0] as { check: string }).check : stat.ok ? "ok" : "";
     if (stat.failures.length) note = stat.failures[0]!.startsWith("not run") ? stat.failures[0]!.slice(0, 160) : `FAILED: ${stat.failures[0]!.slice(0, 160)}`;
     if (name === "emmett" && stat.ok) note = `sample of ${int(Math.min(emmettRows, r.size))} rows`;
     const label = LABELS[name] ?? name;
     out.push(
-      `${label.padEnd(22)}${pad(int(stat.median), 12)}${pad(int(stat.min), 12)}${pad(int(stat.max), 12)}${pad(ms === undefined ? "" : (ms / 1000).toFixed(2), 10)}${pad(`${stat.ok}/${stat.of}`, 6)}${pad(rss === undefined ? "" : int(rss), 9)}  ${note}`,
+      `${label.padEnd(22)}${pad(int(stat.median), 12)}${pad(int(stat.min), 12)}${pad(int(stat.max), 12)}${pad(ms === undefined ? "" : (ms / 1000).toFixed(2), 10)}${pad(`${stat.ok}/${stat.of}`, 6)}${pad(rss === undefined ? "" : int(rss), 9)}${pad(cpu ? cpu.main.toFixed(2) : "", 10)}${pad(cpu ? cpu.others.toFixed(2) : "", 8)}  ${note}`,
     );
   }
   const peak = r.serverPeakRssMiB;

@@ -7,7 +7,7 @@ import { MEASURED, runPhase, setup, type PhaseContext, type PhaseName } from "./
 import { formatSummary, readProfile, summarizeProfile, type ProfileSummary } from "./profile-summary.js";
 import { emmettReference, rawReference, type ReferenceResult } from "./references.js";
 import { evaluateTargets, formatSize, formatTargets, machineInfo, summarizeSize, type RunResult, type SizeResult } from "./report.js";
-import { processCpuSeconds, startServer, systemBusySeconds, type BenchServer } from "./server-process.js";
+import { processCpuSeconds, startServer, systemBusySeconds, threadCpuSeconds, type BenchServer } from "./server-process.js";
 
 /**
  * `npm run bench`: plan, apply, re-apply, export and replay through the real HTTP server (a child
@@ -86,8 +86,11 @@ async function benchRun(size: number, run: number, files: { packageFile: string;
       }
       server.phase(name);
       const from = nowUs();
+      const cpuBefore = threadCpuSeconds(server.pid);
       const phase = await runPhase(name, ctx);
+      const cpuAfter = threadCpuSeconds(server.pid);
       windows[name] = { from, to: nowUs() };
+      if (cpuBefore && cpuAfter) (result.phaseServerCpuS ??= {})[name] = { main: cpuAfter.main - cpuBefore.main, others: cpuAfter.others - cpuBefore.others };
       result.phases[name] = phase;
       log(`  run ${run} ${name.padEnd(8)} ${phase.ok ? `${Math.round(phase.rate).toLocaleString("en-US")}/s in ${(phase.ms / 1000).toFixed(2)} s${phase.check === "ok" ? "" : ` (${phase.check})`}` : `FAILED: ${phase.reason.slice(0, 300)}`}`);
       // A timed-out request leaves the server busy, a crash leaves none, and without the seed nothing is comparable.

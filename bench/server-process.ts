@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { npmStartNodeArgs } from "./start-command.js";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -51,6 +51,34 @@ export function processCpuSeconds(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds the process's main thread and all its other threads (the database thread, V8's GC
+ * and compiler helpers, libuv) have used, from /proc/<pid>/task/<tid>/stat. A plan is limited by
+ * its main thread; these move far less with the machine's speed than the wall time does, so an
+ * A/B on a noisy host can be read from them.
+ */
+export function threadCpuSeconds(pid: number): { main: number; others: number } | null {
+  try {
+    let main = 0;
+    let others = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      } catch {
+        continue; // the thread ended
+      }
+      const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      if (tid === String(pid)) main = seconds;
+      else others += seconds;
+    }
+    return { main, others };
   } catch {
     return null;
   }
