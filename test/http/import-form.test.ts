@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "../support/server.js";
 import { paths, pkg, seedCandidate } from "../support/fixtures.js";
@@ -48,6 +49,18 @@ describe("import form", () => {
       expect(r.status).toBe(200);
       expect(r.body.Data.Summary).toEqual(whole.body.Data.Summary);
       expect(r.body.Data.Rows).toEqual(whole.body.Data.Rows);
+    }
+  });
+
+  it("records the SHA-256 of the File part's bytes with the plan, however the body is cut", async () => {
+    const file = records(40, "h");
+    const sha = createHash("sha256").update(file).digest("hex");
+    for (const sizes of [[file.length + 500], [5, 3000, 1]]) {
+      const r = await send(part("ProfileId", "by_email") + part("File", file, "package.json") + end, sizes);
+      expect(r.status).toBe(200);
+      const events = await server.api.get(`/api/audit/events?type=ImportPlanned&limit=1000`);
+      const planned = events.body.Data.Items.find((e: { Data: { RunId: string } }) => e.Data.RunId === r.body.Data.PlanId);
+      expect(planned.Data.FileSha256).toBe(sha);
     }
   });
 
