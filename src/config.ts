@@ -62,7 +62,7 @@ export function readConfig(env: Env) {
     spoolDir: env.SPOOL_DIR || null,
     spoolMemoryBytes: int("SPOOL_MEMORY_BYTES", 64 * 1024 * 1024),
     // Node only: how far V8 may grow its heap past live data (src/runtime/heap-growth.ts); 0 = V8's default.
-    heapGrowingPercent: int("HEAP_GROWING_PERCENT", 50),
+    heapGrowingPercent: int("HEAP_GROWING_PERCENT", 100),
     hokify: {
       baseUrl: env.HOKIFY_BASE_URL || null,
       mandator: env.HOKIFY_MANDATOR || null,
