@@ -9,6 +9,7 @@ import type { EventStore } from "../store/event-store.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
 import { createBackgroundTasks } from "../support/background.js";
 import { fileChunks } from "./file-chunks.js";
+import { createScanMemo } from "../import/scan-memo.js";
 import { isEmbeddedUrl } from "../store/open-client.js";
 import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./open-database.js";
 import { createPlanThread } from "./plan-thread.js";
@@ -62,7 +63,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(planThread && { chunkWorker: planThread }) },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), scanMemo: createScanMemo(), ...(planThread && { chunkWorker: planThread }) },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

@@ -11,7 +11,8 @@ import { applyChunksPipelined, ROWS_PER_COMMIT, type RowsRecorder } from "./appl
 import { commitEvents, streams } from "./commit.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupMatches, lookupMatchesBeside, planProfile, resolveTarget } from "./import-context.js";
-import { checkSpool, preparedChunks, scanPackage, type ScannedPackage } from "./package-rows.js";
+import { checkSpool, knownScan, preparedChunks, scanPackage, type ScannedPackage } from "./package-rows.js";
+import { scanKey } from "../import/scan-memo.js";
 import { rowsEvent, rowsUrl, storedResult } from "./run-rows-events.js";
 
 export type ApplyOutcome = { ok: true; result: ApplyResult; json: string } | Failure;
@@ -27,12 +28,21 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   // The whole file is read once before anything is written: a broken record or an
   // out-of-range selection refuses the apply with nothing changed.
   // The writer is idle while the file is read: it looks up each kept chunk's matches meanwhile.
-  const scanned = await scanPackage(deps, checked.spool, target, (identities) => {
+  // A file read whole before (planned, or applied) is known to parse and its repeated identities
+  // are known: its rows are read once, while the chunks before them are written.
+  const memoKey = deps.scanMemo ? scanKey(upload.sha256, target) : null;
+  const known = memoKey ? deps.scanMemo!.get(memoKey) : undefined;
+  const lookAhead = (identities: (string | null)[]) => {
     const texts = lookupMatchesBeside(deps, target, identities);
     texts?.catch(() => undefined); // awaited in the second pass, or dropped with a refused file
     return texts;
-  });
+  };
+  const scanned =
+    known && known.count === checked.spool.recordCount
+      ? { ok: true as const, scan: knownScan(checked.spool, known) as ScannedPackage<Promise<InstanceTexts> | null> }
+      : await scanPackage(deps, checked.spool, target, lookAhead);
   if (!scanned.ok) return scanned;
+  if (memoKey && !known) deps.scanMemo!.set(memoKey, { count: scanned.scan.count, duplicates: [...scanned.scan.duplicates] });
   const selected = parseSelection(selection, scanned.scan.count);
   if (!selected.ok) return { ok: false, status: 400, errors: selected.errors };
 
@@ -40,8 +50,13 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   const meta: EventMetadata = { ...actor, CausationId: applyId };
   const rows = createRunRows<ApplyRow, ReturnType<typeof summarizeApply>>(selected.rows.length, summarizeApply);
   let version = 1;
+  // Whether the last chunk decided writes instances: then the database thread is the busy one.
+  let writes = false;
   const recorder: RowsRecorder = {
-    eventFor: (chunk, ahead = 0) => (rows.truncated && chunk.length > 0 ? rowsEvent(applyId, version + ahead, chunk) : null),
+    eventFor: (chunk, ahead = 0) => {
+      writes = chunk.some((r) => r.ChangedFieldKeys.length > 0);
+      return rows.truncated && chunk.length > 0 ? rowsEvent(applyId, version + ahead, chunk) : null;
+    },
     committed: (chunk) => {
       rows.add(chunk);
       if (rows.truncated && chunk.length > 0) version++;
@@ -54,7 +69,10 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
   function* selectedChunks(): Generator<PreparedRow[]> {
     let next = 0;
     let batch: PreparedRow[] = [];
-    for (const prepared of preparedChunks(scan, target)) {
+    // A known scan looked nothing up: each chunk's lookup goes ahead to the database thread while
+    // the chunks before it wrote no instances (a re-apply, where this thread is the busy one), and
+    // is made here while they do (the writer is the busy one, and a lookup would queue behind it).
+    for (const prepared of preparedChunks(scan, target, known ? (identities) => (writes ? null : lookAhead(identities)) : undefined)) {
       for (const r of prepared) if (wanted[next] === r.rowIndex) (batch.push(r), next++);
       while (batch.length >= ROWS_PER_COMMIT) (yield batch.slice(0, ROWS_PER_COMMIT), (batch = batch.slice(ROWS_PER_COMMIT)));
       if (next === wanted.length) break;

@@ -10,6 +10,8 @@ export type Deps = {
   sha256Stream?: () => import("../support/sha256.js").IncrementalHash;
   /** Where uploaded record chunks wait between the passes; runtimes with a file system spill big ones to disk. */
   spoolChunks?: import("../import/chunk-store.js").ChunkStoreFactory;
+  /** What whole reads of recent packages found (scan-memo.ts): an apply of a file planned before reads it once. */
+  scanMemo?: import("../import/scan-memo.js").ScanMemo;
   /** Plans and reads some of a package's record chunks on another thread (the Node server's plan thread). */
   chunkWorker?: import("./chunk-work.js").ChunkWorker;
 };

@@ -1,6 +1,7 @@
 import { checkPackage } from "../import/package.js";
 import { parseChunkText, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
 import { createFieldResolver, duplicateFinder, duplicateIdentity, identityOf, prepareRow, type PreparedRow } from "../import/prepare.js";
+import type { ScanFacts } from "../import/scan-memo.js";
 import type { ScannedChunk } from "./chunk-work.js";
 import type { Deps, Failure } from "./deps.js";
 import { inTwoThreads } from "./two-threads.js";
@@ -113,11 +114,25 @@ export async function scanPackage<A = never>(
   return failed ?? { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null, ahead } };
 }
 
-/** Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked. */
-export function* preparedChunks(scan: ScannedPackage<unknown>, target: ImportTarget): Generator<PreparedRow[]> {
+/**
+ * A package whose first pass is known from an earlier whole read of the same bytes (scan-memo.ts):
+ * nothing is kept or looked up ahead, so the second pass parses each chunk as it goes, while the
+ * database thread writes the chunks before it.
+ */
+export function knownScan(spool: PackageSpool, facts: ScanFacts): ScannedPackage<never> {
+  return { spool, count: facts.count, duplicates: new Set(facts.duplicates), kept: null, ahead: [] };
+}
+
+/**
+ * Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked.
+ * `lookAhead`, for chunks the first pass did not look up (a known scan): each chunk's lookup is
+ * sent when the chunk before it is handed out, so a writer's queue has it ahead of that chunk's
+ * commit and the answer is there when the chunk is decided.
+ */
+export function* preparedChunks<A>(scan: ScannedPackage<A>, target: ImportTarget, lookAhead?: (identities: (string | null)[]) => A): Generator<PreparedRow[]> {
   const resolve = createFieldResolver(target.definition, target.profile);
-  const chunks = scan.spool.recordChunks ?? [];
-  for (let c = 0; c < chunks.length; c++) {
+  const count = scan.spool.recordChunks?.length ?? 0;
+  const prepare = (c: number): PreparedRow[] => {
     const records = scan.kept?.[c];
     let rows: PreparedRow[];
     if (records) {
@@ -129,6 +144,14 @@ export function* preparedChunks(scan: ScannedPackage<unknown>, target: ImportTar
       rows = chunk.rows;
     }
     for (const r of rows) if (scan.duplicates.has(r.rowIndex)) r.errors.push(duplicateIdentity(r));
+    if (lookAhead && scan.ahead[c] === undefined) scan.ahead[c] = lookAhead(rows.map((r) => r.identity));
+    return rows;
+  };
+  let next = count > 0 ? prepare(0) : null;
+  for (let c = 0; c < count; c++) {
+    const rows = next!;
+    next = lookAhead && c + 1 < count ? prepare(c + 1) : null;
     yield rows;
+    if (!lookAhead && c + 1 < count) next = prepare(c + 1);
   }
 }

@@ -10,6 +10,7 @@ import { decideRows, ownErrorsOf, planChunk } from "./chunk-work.js";
 import { inTwoThreads } from "./two-threads.js";
 import type { Actor, Deps, Failure } from "./deps.js";
 import { entityRef, lookupPlanMatches, planProfile, resolveTarget, type ImportTarget } from "./import-context.js";
+import { scanKey } from "../import/scan-memo.js";
 import { checkSpool, KEEP_RECORDS_UP_TO, preparedChunks, preparedFromSpool, scanPackage } from "./package-rows.js";
 import { rowsEvent, rowsUrl, storedResult } from "./run-rows-events.js";
 
@@ -27,6 +28,8 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   if (!checked.ok) return checked;
   const planned = await planRows(deps, target, checked.spool);
   if (!planned.ok) return planned;
+  // The file parsed whole and its repeated identities are known: an apply of it can skip its first pass.
+  deps.scanMemo?.set(scanKey(upload.sha256, target), { count: planned.count, duplicates: [...planned.duplicates] });
 
   const planId = deps.newId();
   const meta = { ...actor, CausationId: null };
@@ -89,7 +92,7 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   return { ok: true, plan, json };
 }
 
-type PlannedRows = { ok: true; count: number; chunks: AsyncIterable<PlanRow[]> } | Failure;
+type PlannedRows = { ok: true; count: number; duplicates: ReadonlySet<number>; chunks: AsyncIterable<PlanRow[]> } | Failure;
 type Took = (rows: PlanRow[], ownErrors: number[]) => void;
 
 /**
@@ -131,6 +134,7 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
     return {
       ok: true,
       count: scanned.scan.count,
+      duplicates: scanned.scan.duplicates,
       chunks: (async function* () {
         for (const prepared of preparedChunks(scanned.scan, target)) yield decide(prepared);
       })(),
@@ -174,6 +178,7 @@ export async function planRows(deps: Deps, target: ImportTarget, spool: PackageS
   return {
     ok: true,
     count: spool.recordCount,
+    duplicates,
     chunks: (async function* () {
       for (let c = 0; c < chunks.length; c++) {
         const chunk = chunks[c]!;
