@@ -61,6 +61,8 @@ export function readConfig(env: Env) {
     // Uploads beyond this many characters of records wait for the second pass in a temp file.
     spoolDir: env.SPOOL_DIR || null,
     spoolMemoryBytes: int("SPOOL_MEMORY_BYTES", 64 * 1024 * 1024),
+    // How many recently read packages an apply may skip its first pass for (src/import/scan-memo.ts); 0 = none.
+    scanMemoFiles: int("SCAN_MEMO_FILES", 16),
     // Node only: how far V8 may grow its heap past live data (src/runtime/heap-growth.ts); 0 = V8's default.
     heapGrowingPercent: int("HEAP_GROWING_PERCENT", 100),
     hokify: {

@@ -63,7 +63,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), scanMemo: createScanMemo(), ...(planThread && { chunkWorker: planThread }) },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(config.scanMemoFiles > 0 && { scanMemo: createScanMemo(config.scanMemoFiles) }), ...(planThread && { chunkWorker: planThread }) },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,
