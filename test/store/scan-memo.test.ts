@@ -13,7 +13,7 @@ import { planImport } from "../../src/services/plan.service.js";
 import { uploadOfText } from "../../src/import/package-spool.js";
 import { createScanMemo, type ScanMemo } from "../../src/import/scan-memo.js";
 import type { Deps } from "../../src/services/deps.js";
-import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
+import { BY_EMAIL, CANDIDATE, mixedRecords, seededPeople } from "../support/fixtures.js";
 
 /**
  * An apply of a file planned before skips its first pass: the plan found that the file parses
@@ -44,8 +44,7 @@ async function side(name: string, remember: boolean): Promise<Side> {
   };
   expect((await createDefinition(s.deps(), actor, CANDIDATE as never)).ok).toBe(true);
   expect((await createProfile(s.deps(), actor, CANDIDATE.Key, { ...BY_EMAIL, SkipUnchanged: true } as never)).ok).toBe(true);
-  const seed = Array.from({ length: 1000 }, (_, i) => ({ Fields: { email: `person${i}@example.at`, first_name: `P${i}`, last_name: "L", age: i % 90 } }));
-  expect((await applyImport(s.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(seed)), "1-1000")).ok).toBe(true);
+  expect((await applyImport(s.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(seededPeople())), "1-1000")).ok).toBe(true);
   return s;
 }
 
@@ -85,15 +84,8 @@ async function planThenApply(records: unknown[], selection: string, profile = BY
 
 describe("an apply of a file planned before", () => {
   it("applies what an apply reading the file twice applies: duplicates across chunks, errors, updates, a selection", async () => {
-    const records = Array.from({ length: 9_000 }, (_, k) => {
-      const i = k + 1;
-      // Every 7th row repeats an identity from ~2,100 rows before (another chunk).
-      const who = i % 7 === 0 && i > 2100 ? i - 2100 : i;
-      const fields: Record<string, unknown> = { email: who <= 1000 ? `person${who - 1}@example.at` : `new${who}@example.at`, first_name: `P${who - 1}`, last_name: "L" };
-      if (who <= 1000) fields.age = i % 3 === 0 ? 99 : (who - 1) % 90;
-      if (i % 500 === 0) fields.age = "not a number";
-      return { Fields: fields };
-    });
+    // Duplicates across chunks (maybe across threads), errors, creates and updates.
+    const records = mixedRecords();
     for (const selection of ["1-9000", "3-4100,6000-8999"]) {
       const hits = sides.memo.hits;
       const applied = await planThenApply(records, selection);

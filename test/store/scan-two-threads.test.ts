@@ -11,7 +11,7 @@ import { createProfile } from "../../src/services/profiles.service.js";
 import { applyImport } from "../../src/services/apply.service.js";
 import { uploadOfText } from "../../src/import/package-spool.js";
 import type { ChunkWorker } from "../../src/services/chunk-work.js";
-import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
+import { BY_EMAIL, CANDIDATE, mixedRecords, seededPeople } from "../support/fixtures.js";
 
 /**
  * An apply's first pass reads the package on two threads when the Node server's plan thread is
@@ -36,8 +36,7 @@ async function side(name: string, worker: boolean): Promise<Side> {
   };
   expect((await createDefinition(s.deps(), actor, CANDIDATE as never)).ok).toBe(true);
   expect((await createProfile(s.deps(), actor, CANDIDATE.Key, { ...BY_EMAIL, SkipUnchanged: true } as never)).ok).toBe(true);
-  const seed = Array.from({ length: 1000 }, (_, i) => ({ Fields: { email: `person${i}@example.at`, first_name: `P${i}`, last_name: "L", age: i % 90 } }));
-  expect((await applyImport(s.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(seed)), "1-1000")).ok).toBe(true);
+  expect((await applyImport(s.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(seededPeople())), "1-1000")).ok).toBe(true);
   return s;
 }
 const counted: ChunkWorker = {
@@ -71,15 +70,8 @@ const state = async (store: EventStore) => ({
 
 describe("an apply's first pass on two threads", () => {
   it("applies what one thread applies: duplicates across chunks and threads, errors, updates, a selection", async () => {
-    const records = Array.from({ length: 9_000 }, (_, k) => {
-      const i = k + 1;
-      // Every 7th row repeats an identity from ~2,100 rows before (another chunk, maybe the other thread).
-      const who = i % 7 === 0 && i > 2100 ? i - 2100 : i;
-      const fields: Record<string, unknown> = { email: who <= 1000 ? `person${who - 1}@example.at` : `new${who}@example.at`, first_name: `P${who - 1}`, last_name: "L" };
-      if (who <= 1000) fields.age = i % 3 === 0 ? 99 : (who - 1) % 90;
-      if (i % 500 === 0) fields.age = "not a number";
-      return { Fields: fields };
-    });
+    // Duplicates across chunks (maybe across threads), errors, creates and updates.
+    const records = mixedRecords();
     for (const selection of ["1-9000", "3-4100,6000-8999"]) {
       scannedAway = 0;
       const one = await applyImport(sides.one.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(records)), selection);

@@ -13,6 +13,23 @@ export const CANDIDATE = {
   ],
 };
 
+/** 1,000 candidates `person<i>@example.at`, the state the next package meets. */
+export const seededPeople = () => Array.from({ length: 1000 }, (_, i) => ({ Fields: { email: `person${i}@example.at`, first_name: `P${i}`, last_name: "L", age: i % 90 } }));
+
+/**
+ * 9,000 records (five chunks) against seededPeople: creates, updates and unchanged rows; every 7th
+ * row repeats an identity from ~2,100 rows before (another chunk), every 500th has a bad age.
+ */
+export const mixedRecords = () =>
+  Array.from({ length: 9_000 }, (_, k) => {
+    const i = k + 1;
+    const who = i % 7 === 0 && i > 2100 ? i - 2100 : i;
+    const fields: Record<string, unknown> = { email: who <= 1000 ? `person${who - 1}@example.at` : `new${who}@example.at`, first_name: `P${who - 1}`, last_name: "L" };
+    if (who <= 1000) fields.age = i % 3 === 0 ? 99 : (who - 1) % 90;
+    if (i % 500 === 0) fields.age = "not a number";
+    return { Fields: fields };
+  });
+
 export const BY_EMAIL = { Key: "by_email", Name: "Match on e-mail", ImportMode: 0, IdentityMode: 0, IdentityFieldKey: "email" };
 
 export const paths = {
