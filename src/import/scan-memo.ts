@@ -7,9 +7,9 @@ import type { EntityDefinition, Profile } from "../schemas/definitions.js";
  * found it. Remembered, an apply of a package planned before (the service's own workflow: plan,
  * look, apply) starts writing while it reads the file, instead of reading it twice.
  */
-export type ScanFacts = { count: number; duplicates: readonly number[] };
+export type ScanFacts = { count: number; duplicates: Uint32Array };
 
-export type ScanMemo = { get(key: string): ScanFacts | undefined; set(key: string, facts: ScanFacts): void };
+export type ScanMemo = { get(key: string): ScanFacts | undefined; set(key: string, found: { count: number; duplicates: ReadonlySet<number> }): void };
 
 /**
  * The key: the file's SHA-256 and the versions of the definition (field types normalize the
@@ -20,10 +20,10 @@ export const scanKey = (sha256: string, target: { definition: EntityDefinition; 
 
 /**
  * The last `capacity` files' facts, in this process only: nothing stale survives a restart or an
- * upgrade that reads files differently. A file with many repeated identities costs 8 bytes per
- * such row; files with more of them than `maxDuplicates` are not remembered.
+ * upgrade that reads files differently. Repeated identities are kept as 4 bytes per row; a file
+ * with more of them than `maxDuplicates` is not remembered (at most 1 MB per file by default).
  */
-export function createScanMemo(capacity = 16, maxDuplicates = 1_000_000): ScanMemo {
+export function createScanMemo(capacity = 16, maxDuplicates = 250_000): ScanMemo {
   const facts = new Map<string, ScanFacts>();
   return {
     get(key) {
@@ -31,10 +31,10 @@ export function createScanMemo(capacity = 16, maxDuplicates = 1_000_000): ScanMe
       if (hit) (facts.delete(key), facts.set(key, hit)); // most recently used last
       return hit;
     },
-    set(key, value) {
-      if (value.duplicates.length > maxDuplicates) return;
+    set(key, found) {
+      if (found.duplicates.size > maxDuplicates) return;
       facts.delete(key);
-      facts.set(key, value);
+      facts.set(key, { count: found.count, duplicates: Uint32Array.from(found.duplicates) });
       while (facts.size > capacity) facts.delete(facts.keys().next().value!);
     },
   };

@@ -42,7 +42,7 @@ export async function applyImport(deps: Deps, actor: Actor, entity: string, prof
       ? { ok: true as const, scan: knownScan(checked.spool, known) as ScannedPackage<Promise<InstanceTexts> | null> }
       : await scanPackage(deps, checked.spool, target, lookAhead);
   if (!scanned.ok) return scanned;
-  if (memoKey && !known) deps.scanMemo!.set(memoKey, { count: scanned.scan.count, duplicates: [...scanned.scan.duplicates] });
+  if (memoKey && !known) deps.scanMemo!.set(memoKey, { count: scanned.scan.count, duplicates: scanned.scan.duplicates });
   const selected = parseSelection(selection, scanned.scan.count);
   if (!selected.ok) return { ok: false, status: 400, errors: selected.errors };
 

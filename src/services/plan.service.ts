@@ -29,7 +29,7 @@ export async function planImport(deps: Deps, actor: Actor, entity: string, profi
   const planned = await planRows(deps, target, checked.spool);
   if (!planned.ok) return planned;
   // The file parsed whole and its repeated identities are known: an apply of it can skip its first pass.
-  deps.scanMemo?.set(scanKey(upload.sha256, target), { count: planned.count, duplicates: [...planned.duplicates] });
+  deps.scanMemo?.set(scanKey(upload.sha256, target), { count: planned.count, duplicates: planned.duplicates });
 
   const planId = deps.newId();
   const meta = { ...actor, CausationId: null };

@@ -140,12 +140,13 @@ describe("an apply of a file planned before", () => {
 describe("scan memo", () => {
   it("keeps the most recently used files, and none with too many repeated identities", () => {
     const memo = createScanMemo(2, 3);
-    memo.set("a", { count: 1, duplicates: [] });
-    memo.set("b", { count: 2, duplicates: [] });
+    memo.set("a", { count: 1, duplicates: new Set() });
+    memo.set("b", { count: 2, duplicates: new Set() });
     memo.get("a");
-    memo.set("c", { count: 3, duplicates: [1, 2] });
+    memo.set("c", { count: 3, duplicates: new Set([7, 2]) });
     expect([memo.get("a")?.count, memo.get("b"), memo.get("c")?.count]).toEqual([1, undefined, 3]);
-    memo.set("d", { count: 4, duplicates: [1, 2, 3, 4] });
+    expect([...memo.get("c")!.duplicates]).toEqual([7, 2]);
+    memo.set("d", { count: 4, duplicates: new Set([1, 2, 3, 4]) });
     expect(memo.get("d")).toBeUndefined();
     expect(memo.get("a")?.count).toBe(1);
   });
