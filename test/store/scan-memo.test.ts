@@ -14,6 +14,7 @@ import { uploadOfText } from "../../src/import/package-spool.js";
 import { createScanMemo, type ScanMemo } from "../../src/import/scan-memo.js";
 import type { Deps } from "../../src/services/deps.js";
 import { BY_EMAIL, CANDIDATE, mixedRecords, seededPeople } from "../support/fixtures.js";
+import { importedState } from "../support/db.js";
 
 /**
  * An apply of a file planned before skips its first pass: the plan found that the file parses
@@ -60,11 +61,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const state = async (store: EventStore) => ({
-  instances: await store.query("SELECT id, fields, version, row_version FROM instances ORDER BY id"),
-  keys: await store.query("SELECT * FROM instance_keys ORDER BY entity_id, field_key, value"),
-  events: await store.query("SELECT event_id, stream_id, stream_version, type, data FROM events ORDER BY position"),
-});
 
 /** Plans, then applies (twice: the second is all Skip), on both sides; returns the applies' JSON. */
 async function planThenApply(records: unknown[], selection: string, profile = BY_EMAIL.Key) {
@@ -96,7 +92,7 @@ describe("an apply of a file planned before", () => {
       // The first round creates and updates; after it the same rows are unchanged.
       if (selection === "1-9000") expect(result.Rows.filter((r: { ChangedFieldKeys: string[] }) => r.ChangedFieldKeys.length > 0).length).toBeGreaterThan(7000);
       expect(JSON.parse(applied.memo[1]!).Summary.SkipRows).toBeGreaterThan(1000);
-      expect(await state(sides.memo.store)).toEqual(await state(sides.plain.store));
+      expect(await importedState(sides.memo.store)).toEqual(await importedState(sides.plain.store));
     }
     expect(sides.plain.hits).toBe(0);
   });
@@ -128,12 +124,12 @@ describe("an apply of a file planned before", () => {
     const s = sides.memo;
     const text = pkgText(Array.from({ length: 5_000 }, (_, i) => ({ Fields: { email: `z${i}@example.at` } }))).replace('"z4500@example.at"', '"z4500@example.at\u0001"');
     expect((await planImport(s.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(text))).ok).toBe(false);
-    const before = await state(s.store);
+    const before = await importedState(s.store);
     const hits = s.hits;
     const applied = await applyImport(s.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(text), "1-5000");
     expect(applied.ok).toBe(false);
     expect(s.hits).toBe(hits);
-    expect(await state(s.store)).toEqual(before);
+    expect(await importedState(s.store)).toEqual(before);
   });
 });
 

@@ -12,6 +12,7 @@ import { applyImport } from "../../src/services/apply.service.js";
 import { uploadOfText } from "../../src/import/package-spool.js";
 import type { ChunkWorker } from "../../src/services/chunk-work.js";
 import { BY_EMAIL, CANDIDATE, mixedRecords, seededPeople } from "../support/fixtures.js";
+import { importedState } from "../support/db.js";
 
 /**
  * An apply's first pass reads the package on two threads when the Node server's plan thread is
@@ -62,11 +63,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const state = async (store: EventStore) => ({
-  instances: await store.query("SELECT id, fields, version, row_version FROM instances ORDER BY id"),
-  keys: await store.query("SELECT * FROM instance_keys ORDER BY value"),
-  events: (await store.query("SELECT count(*) AS n FROM events"))[0]!.n,
-});
 
 describe("an apply's first pass on two threads", () => {
   it("applies what one thread applies: duplicates across chunks and threads, errors, updates, a selection", async () => {
@@ -80,7 +76,7 @@ describe("an apply's first pass on two threads", () => {
       expect(scannedAway).toBeGreaterThan(0);
       expect(two.json).toBe(one.json);
       expect(one.result.Summary.FailedRows).toBeGreaterThan(300);
-      expect(await state(sides.two.store)).toEqual(await state(sides.one.store));
+      expect(await importedState(sides.two.store)).toEqual(await importedState(sides.one.store));
     }
   });
 
@@ -88,13 +84,13 @@ describe("an apply's first pass on two threads", () => {
     const records = pkgText(Array.from({ length: 9_000 }, (_, i) => ({ Fields: { email: `y${i}@example.at` } })));
     for (const broken of [[10], [6_500], [2_100, 8_500]]) {
       const text = broken.reduce((t, i) => t.replace(`"y${i}@example.at"`, `"y${i}@example.at\u0001"`), records);
-      const before = await state(sides.two.store);
+      const before = await importedState(sides.two.store);
       const one = await applyImport(sides.one.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(text), "1-9000");
       const two = await applyImport(sides.two.deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(text), "1-9000");
       expect(one.ok).toBe(false);
       expect(two).toEqual(one);
       expect(JSON.stringify(two)).toContain(`Records ${Math.floor(broken[0]! / 2000) * 2000 + 1}`);
-      expect(await state(sides.two.store)).toEqual(before);
+      expect(await importedState(sides.two.store)).toEqual(before);
     }
   });
 });

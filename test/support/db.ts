@@ -38,3 +38,10 @@ export async function candidateStore(prefix: string, deps: (store: EventStore) =
     },
   };
 }
+
+/** What an import leaves behind, to compare two databases that imported the same packages: instances, identity index and the whole log. */
+export const importedState = async (store: EventStore) => ({
+  instances: await store.query("SELECT id, fields, version, row_version FROM instances ORDER BY id"),
+  keys: await store.query("SELECT * FROM instance_keys ORDER BY entity_id, field_key, value"),
+  events: await store.query("SELECT event_id, stream_id, stream_version, type, data FROM events ORDER BY position"),
+});
