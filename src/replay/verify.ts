@@ -128,7 +128,7 @@ async function verifyInstancesAndKeys(
   qPage: Query,
   identity: Map<string, Set<string>>,
   stop: { stopped: boolean },
-  asked: () => void,
+  firstAsked: () => void,
 ): Promise<{ instances: Checksum; instance_keys: Checksum; events: number } | null> {
   const entities = [...identity].map(([entity, fields]) => ({ entity, fields: [...fields].sort() }));
   if (entities.some((e) => e.fields.some((f) => !/^[A-Za-z0-9_]+$/.test(f)))) return null; // field keys go into JSON paths
@@ -191,23 +191,28 @@ async function verifyInstancesAndKeys(
   const instances = new StreamHasher();
   const keys = new StreamHasher();
   // Each page is a key range, so pages can be asked for ahead of this loop. With a second
-  // connection (the Node server's database thread) it reads the instance pages, two ahead, while
-  // this thread finds the next ranges, reads the identity index pages and compares and hashes.
-  // (Both threads reading instance pages was no faster: two SQLite threads in one process slow
-  // each other down, bench/notes-replay.md.)
+  // connection (the Node server's database thread) it reads the instance pages, two ahead, each
+  // followed by the identity index rows of the same ids, while this thread finds the next ranges,
+  // compares and hashes. This thread runs no SQL meanwhile: SQLite takes one allocation mutex for
+  // every connection of the process, and the index pages read here slowed the database thread's
+  // pages by as much as they took off it (bench/notes-replay.md, stop 17). (Both threads reading
+  // instance pages was no faster, for the same reason.)
   const rangeList = pageRanges(q, "instances", "id");
   const ranges: PageRange[] = [];
   const rangeAt = async (i: number): Promise<PageRange | undefined> => {
     for (let r; ranges.length <= i && !(r = await rangeList.next()).done; ) ranges.push(r.value);
     return ranges[i];
   };
+  const asked = <T>(rows: Promise<T>) => (rows.catch(() => undefined), rows); // awaited below, or dropped with the check that failed first
   const readPage = (range: PageRange) => {
     const where = rangeWhere("l.id", range);
-    const rows = qPage({ sql: instancesPage(where.sql), args: where.args });
-    rows.catch(() => undefined); // awaited below, or dropped with the check that failed first
-    return rows;
+    const keyRange = rangeWhere("k.instance_id", range);
+    return {
+      rows: asked(qPage({ sql: instancesPage(where.sql), args: where.args })),
+      held: asked(qPage({ sql: keysPage(keyRange.sql), args: keyRange.args })),
+    };
   };
-  const ahead = new Map<number, ReturnType<Query>>();
+  const ahead = new Map<number, ReturnType<typeof readPage>>();
   const inFlight = qPage === q ? 0 : 2; // bounded: at most that many pages wait in memory
   let events = 0;
   for (let i = 0; ; i++) {
@@ -218,15 +223,13 @@ async function verifyInstancesAndKeys(
       if (!range) break;
       ahead.set(next, readPage(range));
     }
-    asked();
+    firstAsked();
     const page = ahead.get(i);
     if (!page) break;
-    const [row] = await page;
     ahead.delete(i);
+    const [row] = await page.rows;
     const n = Number(row?.n ?? 0);
-    // The identity index rows of the same instance ids.
-    const keyRange = rangeWhere("k.instance_id", ranges[i]!);
-    const [held] = await q({ sql: keysPage(keyRange.sql), args: keyRange.args });
+    const [held] = await page.held;
     if (Number(row?.ok ?? 0) !== n || !claimsMatch(row?.claims, held?.held, claimed)) return null;
     events += Number(row?.events ?? 0);
     await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);

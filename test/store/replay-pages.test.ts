@@ -17,9 +17,10 @@ import { CHECKSUM_PAGE } from "../../src/replay/checksum.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
 
 /**
- * With the Node server's database thread, the in-place replay check reads the instance pages on
- * that thread, ahead of the loop that compares and hashes them. Over several pages it must report
- * what it reports on one connection and what a rebuild reports, and find a difference on any page.
+ * With the Node server's database thread, the in-place replay check reads the instance pages and
+ * the identity index rows of their ids on that thread, ahead of the loop that compares and hashes
+ * them. Over several pages it must report what it reports on one connection and what a rebuild
+ * reports, and find a difference on any page.
  */
 const INSTANCES = Math.round(CHECKSUM_PAGE * 2.5);
 let dir: string;
@@ -74,7 +75,7 @@ const TAMPER = {
 };
 
 describe("replay check with the instance pages read on the database thread", () => {
-  it("reads every instance page there and reports what one connection and a rebuild report", async () => {
+  it("reads every instance page and its identity index rows there, and reports what one connection and a rebuild report", async () => {
     const one = await open(false);
     const threaded = await open(true);
     try {
@@ -82,8 +83,13 @@ describe("replay check with the instance pages read on the database thread", () 
       const beside = await verifyProjections(threaded.store, await projectionDdl(threaded.store));
       expect(plain).not.toBeNull();
       expect(beside).toEqual(plain);
-      // One query per page of instances went to the database thread, none on one connection.
-      expect(threaded.beside.length).toBe(Math.ceil(INSTANCES / CHECKSUM_PAGE));
+      // Per page of instances, two queries went to the database thread, in this order: the
+      // instances and the identity index rows of the same ids. None on one connection.
+      const pages = Math.ceil(INSTANCES / CHECKSUM_PAGE);
+      const sqlOf = (s: Stmt) => (typeof s === "string" ? s : s.sql);
+      expect(threaded.beside.map((s) => (sqlOf(s).includes("FROM instance_keys k") ? "keys" : sqlOf(s).includes("FROM instances l") ? "instances" : "other"))).toEqual(
+        Array.from({ length: pages }, () => ["instances", "keys"]).flat(),
+      );
       expect(one.beside).toEqual([]);
       const full = await replayProjections(threaded.store, { rebuild: true });
       expect(full.Equal).toBe(true);
