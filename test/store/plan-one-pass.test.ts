@@ -13,6 +13,7 @@ import { planRows } from "../../src/services/plan.service.js";
 import { resolveTarget } from "../../src/services/import-context.js";
 import { spoolText, uploadOfText } from "../../src/import/package-spool.js";
 import type { PlanRow } from "../../src/schemas/transfer.js";
+import { countIssueCategories, summarizePlan } from "../../src/import/summaries.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
 import { importRunRows } from "../../src/services/audit.service.js";
 import { planImport } from "../../src/services/plan.service.js";
@@ -160,6 +161,35 @@ describe("plan rows in one pass", () => {
 });
 
 describe("plan rows in the log", () => {
+  it("a big plan stores, counts and answers the rows the two-pass plan decides, duplicates of the response's head past it too", async () => {
+    // 14,500 rows: rows past 10,000 repeat identities of the head (rows 10,001…10,400 repeat
+    // 1…400) and of each other (every 9th row past 12,000 repeats the row 1,500 before it); some
+    // are invalid too, so a duplicate keeps its own errors.
+    const records = Array.from({ length: 14_500 }, (_, k) => {
+      const i = k + 1;
+      const who = i > 10_000 && i <= 10_400 ? i - 10_000 : i > 12_000 && i % 9 === 0 ? i - 1_500 : i;
+      return { Fields: { email: `q${who}@example.at`, first_name: i % 613 === 0 ? "X".repeat(101) : "Q", last_name: "L" } };
+    });
+    const planned = await planImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(records)));
+    if (!planned.ok) throw new Error("plan failed");
+    const expected = await rowsOf(records, 0);
+    const paged: unknown[] = [];
+    for (let after: number | null = 0; after !== null; ) {
+      const r = await importRunRows(deps(), { runId: planned.plan.PlanId, after, limit: 5_000 });
+      if (!r.ok) throw new Error("no rows");
+      paged.push(...r.page.Items);
+      after = r.page.NextAfter;
+    }
+    expect(JSON.stringify(paged)).toBe(JSON.stringify(expected));
+    expect(JSON.stringify(planned.plan.Rows)).toBe(JSON.stringify(expected.slice(0, 10_000)));
+    expect(planned.plan.Summary).toEqual(summarizePlan(expected));
+    expect(planned.plan.IssueCategories).toEqual(countIssueCategories(expected));
+    const dups = expected.filter((r) => r.Errors.some((e) => e.Code === "duplicate_identity_in_file"));
+    expect(dups.filter((r) => r.RowIndex > 10_000).length).toBeGreaterThan(400);
+    expect(dups.some((r) => r.RowIndex > 10_000 && r.Errors.length > 1)).toBe(true);
+    expect(JSON.stringify(await rowsOf(records, 250_000))).toBe(JSON.stringify(expected));
+  });
+
   it("a big plan's slices are stored as v2 tuples, and slices written as v1 objects page the same rows", async () => {
     const records = Array.from({ length: 10_500 }, (_, i) => ({ Fields: { email: `p${i % 10_400}@example.at`, first_name: i % 997 === 0 ? "far too long a name" : "P", last_name: "L" } }));
     const planned = await planImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(records)));
