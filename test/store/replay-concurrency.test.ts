@@ -18,6 +18,9 @@ const deps = (s: EventStore) => ({ store: s, now: () => new Date(), newId: () =>
 const actor = { Actor: "test", RequestId: null, CorrelationId: null };
 const pkgText = (records: unknown[]) => JSON.stringify({ FormatVersion: 1, Records: records });
 const people = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ Fields: { email: `p${from + i}@example.at`, first_name: `P${from + i}` } }));
+/** Applies `count` new people (from `from` on) as one more import: another writer's commit. */
+const importPeople = async (count: number, from = 0) =>
+  expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(count, from))), `1-${count}`)).ok).toBe(true);
 const replayTables = async (s: EventStore) => (await s.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'replay_%'")).map((r) => r.name);
 const leases = async (s: EventStore) => (await s.query("SELECT name, holder FROM admin_leases")).map((r) => `${r.name}:${r.holder}`);
 
@@ -41,8 +44,7 @@ function racing(method: "query" | "write", matches: (sql: string) => boolean, ac
 let close: () => Promise<void>;
 beforeEach(async () => {
   ({ store, close } = await candidateStore("replay-concurrency-", deps, actor));
-  const applied = await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(50))), "1-50");
-  expect(applied.ok).toBe(true);
+  await importPeople(50);
 });
 afterEach(() => close());
 
@@ -98,7 +100,7 @@ describe("replay swap", () => {
     const race = racing(
       "write",
       (sql) => sql.startsWith("UPDATE events SET type = type"),
-      async () => expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(3, 1000))), "1-3")).ok).toBe(true),
+      () => importPeople(3, 1000),
     );
     const outcome = await runReplay(deps(race.store), { swap: true });
     expect(race.injected()).toBe(true);
@@ -120,7 +122,7 @@ describe("replay swap", () => {
     const race = racing(
       "query",
       (sql) => sql.includes("FROM replay_instances"),
-      async () => expect((await applyImport(deps(store), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(people(2, 2000))), "1-2")).ok).toBe(true),
+      () => importPeople(2, 2000),
     );
     const outcome = await runReplay(deps(race.store), { rebuild: true });
     expect(race.injected()).toBe(true);
