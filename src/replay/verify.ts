@@ -193,10 +193,10 @@ async function verifyInstancesAndKeys(
   // Each page is a key range, so pages can be asked for ahead of this loop. With a second
   // connection (the Node server's database thread) it reads the instance pages, two ahead, each
   // followed by the identity index rows of the same ids, while this thread finds the next ranges,
-  // compares and hashes. This thread runs no SQL meanwhile: SQLite takes one allocation mutex for
-  // every connection of the process, and the index pages read here slowed the database thread's
-  // pages by as much as they took off it (bench/notes-replay.md, stop 17). (Both threads reading
-  // instance pages was no faster, for the same reason.)
+  // compares and hashes. The index rows are not read here: SQLite takes one allocation mutex for
+  // every connection of the process, and index pages read on this thread slowed the database
+  // thread's pages by as much as they took off it (bench/notes-replay.md, stop 17). (Both threads
+  // reading instance pages was no faster, for the same reason.)
   const rangeList = pageRanges(q, "instances", "id");
   const ranges: PageRange[] = [];
   const rangeAt = async (i: number): Promise<PageRange | undefined> => {
