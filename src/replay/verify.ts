@@ -55,7 +55,7 @@ export async function verifyProjections(store: EventStore, ddl: ProjectionDdl): 
     );
   let asked = () => {};
   const firstPagesAsked = new Promise<void>((resolve) => (asked = resolve));
-  const pages = stopping(verifyInstancesAndKeys(q, store.queryBeside ?? q, identity, stop, asked));
+  const pages = stopping(verifyInstancesAndKeys(q, store.queryBeside ?? q, store.readProcess?.() ?? null, identity, stop, asked));
   pages.catch(() => undefined); // awaited below
   try {
     await Promise.race([firstPagesAsked, pages]);
@@ -114,6 +114,12 @@ async function smallProjections(store: EventStore, ddl: ProjectionDdl, defined: 
   return { last, events, instanceEvents, checksums };
 }
 
+/** f's result, computed on the first call. */
+const once = <T>(f: () => T) => {
+  let done: { value: T } | undefined;
+  return () => (done ??= { value: f() }).value;
+};
+
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** The patch an instance event applies, as projectEvents builds it (Fields, Changes, or {}). */
 const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb_extract(${e}.data, '$.Fields') WHEN 'InstanceUpdated' THEN jsonb_extract(${e}.data, '$.Changes') ELSE '{}' END`;
@@ -126,6 +132,7 @@ const patchOf = (e: string) => `CASE ${e}.type WHEN 'InstanceCreated' THEN jsonb
 async function verifyInstancesAndKeys(
   q: Query,
   qPage: Query,
+  elsewhere: Query | null,
   identity: Map<string, Set<string>>,
   stop: { stopped: boolean },
   firstAsked: () => void,
@@ -190,49 +197,83 @@ async function verifyInstancesAndKeys(
 
   const instances = new StreamHasher();
   const keys = new StreamHasher();
-  // Each page is a key range, so pages can be asked for ahead of this loop. With a second
-  // connection (the Node server's database thread) it reads the instance pages, two ahead, each
-  // followed by the identity index rows of the same ids, while this thread finds the next ranges,
-  // compares and hashes. The index rows are not read here: SQLite takes one allocation mutex for
-  // every connection of the process, and index pages read on this thread slowed the database
-  // thread's pages by as much as they took off it (bench/notes-replay.md, stop 17). (Both threads
-  // reading instance pages was no faster, for the same reason.)
+  // Each page is a key range, so pages can be asked for ahead of this loop, of more than one
+  // reader: the Node server's database thread (`qPage`, its own connection) and its read process
+  // (`elsewhere`, another process's connection). Each takes the next page when it has fewer than
+  // `most` waiting, and each page's request is followed there by the identity index rows of the
+  // same ids, while this thread finds the next ranges, compares and hashes. Nothing is read here
+  // during the pages: SQLite takes one allocation mutex for every connection of a process, and
+  // pages read on this thread slowed the database thread's by as much as they took off it
+  // (bench/notes-replay.md, stops 12 and 17); another process's connection shares no such lock.
   const rangeList = pageRanges(q, "instances", "id");
   const ranges: PageRange[] = [];
   const rangeAt = async (i: number): Promise<PageRange | undefined> => {
     for (let r; ranges.length <= i && !(r = await rangeList.next()).done; ) ranges.push(r.value);
     return ranges[i];
   };
+  type Reader = { query: Query; most: number; waiting: number; failed: boolean };
+  const main: Reader = { query: qPage, most: qPage === q ? 1 : 3, waiting: 0, failed: false };
+  const readers = elsewhere ? [main, { query: elsewhere, most: 2, waiting: 0, failed: false }] : [main];
   const asked = <T>(rows: Promise<T>) => (rows.catch(() => undefined), rows); // awaited below, or dropped with the check that failed first
-  const readPage = (range: PageRange) => {
+  const readPage = (reader: Reader, range: PageRange) => {
     const where = rangeWhere("l.id", range);
     const keyRange = rangeWhere("k.instance_id", range);
-    return {
-      rows: asked(qPage({ sql: instancesPage(where.sql), args: where.args })),
-      held: asked(qPage({ sql: keysPage(keyRange.sql), args: keyRange.args })),
-    };
+    const read = (r: Reader) => ({ rows: r.query({ sql: instancesPage(where.sql), args: where.args }), held: r.query({ sql: keysPage(keyRange.sql), args: keyRange.args }) });
+    let page = read(reader);
+    // A read process that failed (it stopped, say) takes no more pages, and its pages are read
+    // again by the database thread: an SQL error comes back from there too.
+    if (reader !== main) {
+      const first = page;
+      const again = once(() => ((reader.failed = true), read(main)));
+      page = { rows: first.rows.catch(() => again().rows), held: first.held.catch(() => again().held) };
+    }
+    reader.waiting++;
+    const settled = () => (reader.waiting--, void fill());
+    page.held.then(settled, settled);
+    return { rows: asked(page.rows), held: asked(page.held) };
   };
   const ahead = new Map<number, ReturnType<typeof readPage>>();
-  const inFlight = qPage === q ? 0 : 2; // bounded: at most that many pages wait in memory
-  let events = 0;
-  for (let i = 0; ; i++) {
-    if (stop.stopped) return null;
-    for (let next = i; next <= i + inFlight; next++) {
-      if (ahead.has(next)) continue;
-      const range = await rangeAt(next);
-      if (!range) break;
-      ahead.set(next, readPage(range));
+  const window = readers.reduce((n, r) => n + r.most, 0) - 1; // pages asked past the one being compared
+  let asking = 0;
+  let comparing = 0;
+  let finished = false;
+  // One filler at a time (finding a range awaits), started when a page is done and by the loop.
+  let filling: Promise<void> = Promise.resolve();
+  let fillError: unknown = null;
+  const fill = () => (filling = filling.then(fillPages).catch((e: unknown) => void (fillError ??= e)));
+  const fillPages = async () => {
+    for (;;) {
+      if (finished || fillError || stop.stopped || asking > comparing + window) return;
+      const free = readers.filter((r) => !r.failed && r.waiting < r.most).sort((a, b) => a.waiting - b.waiting)[0];
+      if (!free) return;
+      const range = await rangeAt(asking);
+      if (!range || finished) return;
+      ahead.set(asking++, readPage(free, range));
     }
-    firstAsked();
-    const page = ahead.get(i);
-    if (!page) break;
-    ahead.delete(i);
-    const [row] = await page.rows;
-    const n = Number(row?.n ?? 0);
-    const [held] = await page.held;
-    if (Number(row?.ok ?? 0) !== n || !claimsMatch(row?.claims, held?.held, claimed)) return null;
-    events += Number(row?.events ?? 0);
-    await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
+  };
+  let events = 0;
+  try {
+    for (let i = 0; ; i++) {
+      if (stop.stopped) return null;
+      comparing = i;
+      await fill();
+      if (fillError) throw fillError;
+      firstAsked();
+      const page = ahead.get(i);
+      if (!page) break;
+      ahead.delete(i);
+      const [row] = await page.rows;
+      const n = Number(row?.n ?? 0);
+      const [held] = await page.held;
+      if (Number(row?.ok ?? 0) !== n || !claimsMatch(row?.claims, held?.held, claimed)) return null;
+      events += Number(row?.events ?? 0);
+      await Promise.all([instances.add(row?.body, n), keys.add(held?.held, Number(held?.n ?? 0))]);
+    }
+  } finally {
+    // Nothing is left running when the check returns: no page asked for, of either reader.
+    finished = true;
+    await filling;
+    await Promise.allSettled([...ahead.values()].flatMap((p) => [p.rows, p.held]));
   }
   return { instances: { rows: instances.rows, checksum: await instances.checksum() }, instance_keys: { rows: keys.rows, checksum: await keys.checksum() }, events };
 }

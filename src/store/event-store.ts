@@ -63,6 +63,12 @@ export interface EventStore {
    * read queued behind a commit waits for it, so writers should not use it.
    */
   queryBeside?(stmt: Stmt): Promise<Row[]>;
+  /**
+   * Optional: `query` on a read-only connection in another process (the Node server's read
+   * process) while it is up, else null. The connections of one process share SQLite's allocation
+   * mutex and slow each other down; that one runs beside them all. It sees every committed write.
+   */
+  readProcess?(): ((stmt: Stmt) => Promise<Row[]>) | null;
   /** Writes outside the log (idempotency records): one atomic batch, serialized with appends. */
   write(stmts: Stmt[]): Promise<void>;
   close(): Promise<void>;

@@ -48,8 +48,14 @@ const INSERT_EVENT = "INSERT INTO events (event_id, stream_id, stream_version, t
 const turn: () => Promise<void> =
   typeof setImmediate === "function" ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
 
-/** `beside`: a second connection to the same database for `queryBeside` (see EventStore). */
-export function createLibsqlEventStore(client: Client, { beside }: { beside?: Client } = {}): EventStore {
+/**
+ * `beside`: a second connection to the same database for `queryBeside`; `readProcess`: what
+ * `readProcess` returns (see EventStore).
+ */
+export function createLibsqlEventStore(
+  client: Client,
+  { beside, readProcess }: { beside?: Client; readProcess?: () => ((stmt: Stmt) => Promise<Row[]>) | null } = {},
+): EventStore {
   const exclusive = createMutex();
   const embedded = client.protocol === "file";
   const settle = async <T>(result: T): Promise<T> => (embedded && (await turn()), result);
@@ -87,6 +93,7 @@ export function createLibsqlEventStore(client: Client, { beside }: { beside?: Cl
       return (await client.execute(stmt)).rows;
     },
     ...(beside && { queryBeside: async (stmt: Stmt) => (await beside.execute(stmt)).rows }),
+    ...(readProcess && { readProcess }),
     async close() {
       client.close();
     },

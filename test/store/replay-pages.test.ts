@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../src/runtime/open-database.js";
 import { besideConnection } from "../../src/runtime/split-client.js";
+import { startReadProcess, type ReadProcess } from "../../src/runtime/read-process.js";
 import { createLibsqlEventStore } from "../../src/store/libsql-event-store.js";
 import type { EventStore, Stmt } from "../../src/store/event-store.js";
 import { createDefinition } from "../../src/services/definitions.service.js";
@@ -49,19 +50,42 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A copy of the seeded file, opened as the Node server opens it (thread) or on one connection. */
-async function open(thread: boolean, tamper?: string) {
+/**
+ * A copy of the seeded file, opened as the Node server opens it (the database thread, and with
+ * `reads` its read process too) or on one connection. `beside` and `elsewhere` list what each
+ * was asked; `onElsewhere` runs before each query sent to the read process.
+ */
+async function open(thread: boolean, tamper?: string, opts: { reads?: boolean; onElsewhere?: (reads: ReadProcess) => void } = {}) {
   const file = join(dir, `copy-${++n}.db`);
   copyFileSync(join(dir, "seed.db"), file);
   const client = await openDatabase(`file:${file}`, undefined, { thread });
   if (tamper) await client.execute(tamper);
-  const base = createLibsqlEventStore(client, { beside: thread ? (besideConnection(client) ?? undefined) : undefined });
+  const reads = opts.reads ? startReadProcess(`file:${file}`, 5000) : null;
+  if (reads) expect(await reads.ready()).toBe(true);
   const beside: Stmt[] = [];
+  const elsewhere: Stmt[] = [];
   const running = { n: 0 };
   const track = <T>(p: Promise<T>) => (running.n++, p.finally(() => running.n--));
-  const store: EventStore = base.queryBeside ? { ...base, queryBeside: (s) => (beside.push(s), track(base.queryBeside!(s))) } : base;
-  return { store, beside, running };
+  const readProcess = reads
+    ? () => {
+        const q = reads.current();
+        return q && ((s: Stmt) => (opts.onElsewhere?.(reads), elsewhere.push(s), track(q(s))));
+      }
+    : undefined;
+  const base = createLibsqlEventStore(client, { beside: thread ? (besideConnection(client) ?? undefined) : undefined, readProcess });
+  const store: EventStore = {
+    ...base,
+    ...(base.queryBeside && { queryBeside: (s: Stmt) => (beside.push(s), track(base.queryBeside!(s))) }),
+    close: async () => (await reads?.close(), await base.close()),
+  };
+  return { store, beside, elsewhere, running };
 }
+
+const sqlOf = (s: Stmt) => (typeof s === "string" ? s : s.sql);
+const kinds = (list: Stmt[]) => list.map((s) => (sqlOf(s).includes("FROM instance_keys k") ? "keys" : sqlOf(s).includes("FROM instances l") ? "instances" : "other"));
+const PAGES = Math.ceil(INSTANCES / CHECKSUM_PAGE);
+/** The first id range bound of each page query, to tell the pages apart. */
+const pagesOf = (list: Stmt[]) => list.filter((s) => sqlOf(s).includes("FROM instances l")).map((s) => JSON.stringify(typeof s === "string" ? [] : s.args));
 
 const replayTables = async (store: EventStore) => (await store.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'replay_%'")).map((r) => r.name);
 
@@ -85,11 +109,7 @@ describe("replay check with the instance pages read on the database thread", () 
       expect(beside).toEqual(plain);
       // Per page of instances, two queries went to the database thread, in this order: the
       // instances and the identity index rows of the same ids. None on one connection.
-      const pages = Math.ceil(INSTANCES / CHECKSUM_PAGE);
-      const sqlOf = (s: Stmt) => (typeof s === "string" ? s : s.sql);
-      expect(threaded.beside.map((s) => (sqlOf(s).includes("FROM instance_keys k") ? "keys" : sqlOf(s).includes("FROM instances l") ? "instances" : "other"))).toEqual(
-        Array.from({ length: pages }, () => ["instances", "keys"]).flat(),
-      );
+      expect(kinds(threaded.beside)).toEqual(Array.from({ length: PAGES }, () => ["instances", "keys"]).flat());
       expect(one.beside).toEqual([]);
       const full = await replayProjections(threaded.store, { rebuild: true });
       expect(full.Equal).toBe(true);
@@ -103,20 +123,64 @@ describe("replay check with the instance pages read on the database thread", () 
     }
   }, 120_000);
 
+  it("with the read process, reads each page once, on it or on the database thread, and reports the same", async () => {
+    const one = await open(false);
+    const both = await open(true, undefined, { reads: true });
+    try {
+      const plain = await verifyProjections(one.store, await projectionDdl(one.store));
+      const split = await verifyProjections(both.store, await projectionDdl(both.store));
+      expect(plain).not.toBeNull();
+      expect(split).toEqual(plain);
+      // Both readers got pages, each asked for the instances and then the index rows of a page.
+      const beside = pagesOf(both.beside);
+      const elsewhere = pagesOf(both.elsewhere);
+      expect(beside.length).toBeGreaterThan(0);
+      expect(elsewhere.length).toBeGreaterThan(0);
+      expect(new Set([...beside, ...elsewhere]).size).toBe(PAGES);
+      expect(beside.length + elsewhere.length).toBe(PAGES);
+      for (const list of [both.beside, both.elsewhere]) expect(kinds(list)).toEqual(Array.from({ length: list.length / 2 }, () => ["instances", "keys"]).flat());
+      const full = await replayProjections(both.store, { rebuild: true });
+      expect(split!.projections).toEqual(full.Projections);
+    } finally {
+      await one.store.close();
+      await both.store.close();
+    }
+  }, 120_000);
+
+  it("when the read process stops during the check, its pages are read on the database thread and the report is the same", async () => {
+    const one = await open(false);
+    let killed = false;
+    const both = await open(true, undefined, { reads: true, onElsewhere: (reads) => killed || ((killed = true), process.kill(reads.pid()!, "SIGKILL")) });
+    try {
+      const plain = await verifyProjections(one.store, await projectionDdl(one.store));
+      const split = await verifyProjections(both.store, await projectionDdl(both.store));
+      expect(killed).toBe(true);
+      expect(split).toEqual(plain);
+      // Every page was read on the database thread in the end, and nothing is left running.
+      expect(new Set(pagesOf(both.beside)).size).toBe(PAGES);
+      expect(both.running.n).toBe(0);
+    } finally {
+      await one.store.close();
+      await both.store.close();
+    }
+  }, 120_000);
+
   for (const [name, tamper] of Object.entries(TAMPER)) {
-    it(`finds a difference on a later page (${name})`, async () => {
-      const { store, running } = await open(true, tamper);
-      try {
-        expect(await verifyProjections(store, await projectionDdl(store))).toBeNull();
-        // Nothing of the check is left: no page still being read, no replay_* table.
-        expect(running.n).toBe(0);
-        expect(await replayTables(store)).toEqual([]);
-        const report = await replayProjections(store);
-        expect(report.Equal).toBe(false);
-        const differs = report.Projections.filter((p) => !p.Equal).map((p) => p.Projection);
-        expect(differs).toEqual([name.endsWith("Fields") || name.endsWith("Version") ? "instances" : "instance_keys"]);
-      } finally {
-        await store.close();
+    it(`finds a difference on a later page (${name}), with and without the read process`, async () => {
+      for (const reads of [false, true]) {
+        const { store, running } = await open(true, tamper, { reads });
+        try {
+          expect(await verifyProjections(store, await projectionDdl(store))).toBeNull();
+          // Nothing of the check is left: no page still being read, no replay_* table.
+          expect(running.n).toBe(0);
+          expect(await replayTables(store)).toEqual([]);
+          const report = await replayProjections(store);
+          expect(report.Equal).toBe(false);
+          const differs = report.Projections.filter((p) => !p.Equal).map((p) => p.Projection);
+          expect(differs).toEqual([name.endsWith("Fields") || name.endsWith("Version") ? "instances" : "instance_keys"]);
+        } finally {
+          await store.close();
+        }
       }
     }, 120_000);
   }
