@@ -54,6 +54,12 @@ export function readConfig(env: Env) {
      * HTTP and costs ≈ 150 MiB of peak memory (bench/notes-writepath.md, stop 14).
      */
     planThread: env.PLAN_THREAD === "true",
+    /**
+     * Node only, embedded file only: a read-only connection in a child process, started with the
+     * server, reads part of a replay's check beside the database thread (read-process.ts). On
+     * unless READ_PROCESS=false.
+     */
+    readProcess: env.READ_PROCESS !== "false",
     apiTokens,
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,

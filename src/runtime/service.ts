@@ -13,6 +13,7 @@ import { createScanMemo } from "../import/scan-memo.js";
 import { isEmbeddedUrl } from "../store/open-client.js";
 import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./open-database.js";
 import { createPlanThread } from "./plan-thread.js";
+import { startReadProcess } from "./read-process.js";
 import { besideConnection } from "./split-client.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
@@ -46,15 +47,19 @@ export type Service = {
 
 /**
  * Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions;
- * `planThread`: a package's record chunks are planned and read on two threads (plan-thread.ts). Node only.
+ * `planThread`: a package's record chunks are planned and read on two threads (plan-thread.ts);
+ * `readProcess`: a read-only connection in a child process (read-process.ts). The last two are
+ * Node only, and only for a `file:` database.
  */
-export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean } = {}): Promise<Service> {
+export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean; readProcess?: boolean } = {}): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
-  const live = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined });
-  // Started once the migrations ran: its connection finds the tables in place.
+  // Started once the migrations ran: their connections find the tables in place.
+  const file = config.libsqlUrl.startsWith("file:");
   const planThread = database.planThread && isEmbeddedUrl(config.libsqlUrl) ? createPlanThread({ url: config.libsqlUrl, timeout: BUSY_TIMEOUT_MS }) : null;
-  // Closing the store lets go of everything that holds the file open, the plan thread too.
-  const store: EventStore = planThread ? { ...live, close: async () => (await planThread.close(), await live.close()) } : live;
+  const readProcess = database.readProcess && file ? startReadProcess(config.libsqlUrl, BUSY_TIMEOUT_MS) : null;
+  const live = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined, readProcess: readProcess?.current });
+  // Closing the store lets go of everything that holds the file open, the plan thread and read process too.
+  const store: EventStore = planThread || readProcess ? { ...live, close: async () => (await planThread?.close(), await readProcess?.close(), await live.close()) } : live;
   const background = createBackgroundTasks();
   let tokens = config.apiTokens;
   let token: string | null = null;
