@@ -129,7 +129,7 @@ export function formatSize(r: SizeResult, emmettRows: number): string {
     );
   }
   const peak = r.serverPeakRssMiB;
-  out.push(`server peak RSS (VmHWM): ${peak ? `median ${int(peak.median)} MiB, max ${int(peak.max)} MiB` : "–"}`);
+  out.push(`server peak RSS (VmHWM, with its read process): ${peak ? `median ${int(peak.median)} MiB, max ${int(peak.max)} MiB` : "–"}`);
   const { rawOverApply, applyOverEmmett } = r.ratios;
   out.push(
     `apply / raw limit: ${rawOverApply ? `${(1 / rawOverApply).toFixed(2)} (raw is ${rawOverApply.toFixed(2)}× our apply)` : "–"};  apply / emmett: ${applyOverEmmett ? `${applyOverEmmett.toFixed(1)}×` : "–"}`,

@@ -6,7 +6,9 @@ import { join } from "node:path";
 /**
  * The service as a separate child process (`node --import tsx src/runtime/node.ts`), so its
  * memory is its own: a 50 ms sampler reads VmRSS from /proc/<pid>/status and keeps the peak of
- * each phase; VmHWM (the kernel's peak RSS) is read before the server stops.
+ * each phase; VmHWM (the kernel's peak RSS) is read before the server stops. The server's own
+ * child processes (its read process) count with it: their RSS is added to its RSS, their VmHWM
+ * to its VmHWM (a bound on the peak of the sum), their CPU to its threads' other than the main.
  */
 
 export const BENCH_TOKEN = "bench-token-0123456789abcdef";
@@ -32,10 +34,31 @@ export type BenchServer = {
   phase(name: string): void;
   /** Peak VmRSS (MiB) seen per phase so far. */
   phasePeaks(): Record<string, number>;
-  /** The kernel's peak RSS of the process (VmHWM, MiB). */
+  /** The kernel's peak RSS of the process (VmHWM, MiB), plus its child processes'. */
   peakRss(): number | null;
   stop(): Promise<void>;
 };
+
+/** The processes a process started and that still run, from /proc/<pid>/task/<tid>/children. */
+export function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** readStatusMiB of a process plus its children's (null when the process itself is gone). */
+export function treeStatusMiB(pid: number, field: "VmRSS" | "VmHWM"): number | null {
+  const own = readStatusMiB(pid, field);
+  return own === null ? null : childPids(pid).reduce((sum, child) => sum + (readStatusMiB(child, field) ?? 0), own);
+}
 
 export function readStatusMiB(pid: number, field: "VmRSS" | "VmHWM"): number | null {
   try {
@@ -46,8 +69,13 @@ export function readStatusMiB(pid: number, field: "VmRSS" | "VmHWM"): number | n
   }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+/** CPU seconds (user + system) a process and its running children have used, from /proc/<pid>/stat. */
 export function processCpuSeconds(pid: number): number | null {
+  const own = ownCpuSeconds(pid);
+  return own === null ? null : childPids(pid).reduce((sum, child) => sum + (ownCpuSeconds(child) ?? 0), own);
+}
+
+function ownCpuSeconds(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -58,7 +86,8 @@ export function processCpuSeconds(pid: number): number | null {
 
 /**
  * CPU seconds the process's main thread and all its other threads (the database thread, V8's GC
- * and compiler helpers, libuv) have used, from /proc/<pid>/task/<tid>/stat. A plan is limited by
+ * and compiler helpers, libuv) and its child processes (the read process) have used, from
+ * /proc/<pid>/task/<tid>/stat and /proc/<child>/stat. A plan is limited by
  * its main thread; these move far less with the machine's speed than the wall time does, so an
  * A/B on a noisy host can be read from them.
  */
@@ -78,6 +107,7 @@ export function threadCpuSeconds(pid: number): { main: number; others: number } 
       if (tid === String(pid)) main = seconds;
       else others += seconds;
     }
+    for (const child of childPids(pid)) others += ownCpuSeconds(child) ?? 0;
     return { main, others };
   } catch {
     return null;
@@ -128,7 +158,7 @@ export async function startServer(opts: ServerOptions): Promise<BenchServer> {
   const peaks: Record<string, number> = {};
   let current = "startup";
   const sample = () => {
-    const rss = readStatusMiB(pid, "VmRSS");
+    const rss = treeStatusMiB(pid, "VmRSS");
     if (rss !== null) peaks[current] = Math.max(peaks[current] ?? 0, rss);
   };
   const timer = setInterval(sample, 50);
@@ -146,7 +176,7 @@ export async function startServer(opts: ServerOptions): Promise<BenchServer> {
       sample();
     },
     phasePeaks: () => ({ ...peaks }),
-    peakRss: () => readStatusMiB(pid, "VmHWM"),
+    peakRss: () => treeStatusMiB(pid, "VmHWM"),
     async stop() {
       clearInterval(timer);
       if (exit) return;
