@@ -98,15 +98,31 @@ const TAMPER = {
   secondPageClaimMoved: `UPDATE instance_keys SET instance_id = ${nth(0)} WHERE instance_id = ${nth(CHECKSUM_PAGE + 1)}`,
 };
 
+type Copy = Awaited<ReturnType<typeof open>>;
+type Checked = Awaited<ReturnType<typeof verifyProjections>>;
+
+/**
+ * The check of a copy opened as `thread` and `opts` say must report what it reports on one
+ * connection (and not null); `then` looks at what that copy was asked. Both copies are closed after.
+ */
+async function sameAsOneConnection(thread: boolean, opts: Parameters<typeof open>[2], then: (copy: Copy, checked: Checked, one: Copy) => Promise<void>) {
+  const one = await open(false);
+  const copy = await open(thread, undefined, opts);
+  try {
+    const plain = await verifyProjections(one.store, await projectionDdl(one.store));
+    const checked = await verifyProjections(copy.store, await projectionDdl(copy.store));
+    expect(plain).not.toBeNull();
+    expect(checked).toEqual(plain);
+    await then(copy, checked, one);
+  } finally {
+    await one.store.close();
+    await copy.store.close();
+  }
+}
+
 describe("replay check with the instance pages read on the database thread", () => {
   it("reads every instance page and its identity index rows there, and reports what one connection and a rebuild report", async () => {
-    const one = await open(false);
-    const threaded = await open(true);
-    try {
-      const plain = await verifyProjections(one.store, await projectionDdl(one.store));
-      const beside = await verifyProjections(threaded.store, await projectionDdl(threaded.store));
-      expect(plain).not.toBeNull();
-      expect(beside).toEqual(plain);
+    await sameAsOneConnection(true, {}, async (threaded, beside, one) => {
       // Per page of instances, two queries went to the database thread, in this order: the
       // instances and the identity index rows of the same ids. None on one connection.
       expect(kinds(threaded.beside)).toEqual(Array.from({ length: PAGES }, () => ["instances", "keys"]).flat());
@@ -117,20 +133,11 @@ describe("replay check with the instance pages read on the database thread", () 
       expect(full.Events).toBe(beside!.events);
       const instances = full.Projections.find((p) => p.Projection === "instances")!;
       expect(instances.LiveRows).toBe(INSTANCES);
-    } finally {
-      await one.store.close();
-      await threaded.store.close();
-    }
+    });
   }, 120_000);
 
   it("with the read process, reads each page once, on it or on the database thread, and reports the same", async () => {
-    const one = await open(false);
-    const both = await open(true, undefined, { reads: true });
-    try {
-      const plain = await verifyProjections(one.store, await projectionDdl(one.store));
-      const split = await verifyProjections(both.store, await projectionDdl(both.store));
-      expect(plain).not.toBeNull();
-      expect(split).toEqual(plain);
+    await sameAsOneConnection(true, { reads: true }, async (both, split) => {
       // Both readers got pages, each asked for the instances and then the index rows of a page.
       const beside = pagesOf(both.beside);
       const elsewhere = pagesOf(both.elsewhere);
@@ -141,28 +148,18 @@ describe("replay check with the instance pages read on the database thread", () 
       for (const list of [both.beside, both.elsewhere]) expect(kinds(list)).toEqual(Array.from({ length: list.length / 2 }, () => ["instances", "keys"]).flat());
       const full = await replayProjections(both.store, { rebuild: true });
       expect(split!.projections).toEqual(full.Projections);
-    } finally {
-      await one.store.close();
-      await both.store.close();
-    }
+    });
   }, 120_000);
 
   it("when the read process stops during the check, its pages are read on the database thread and the report is the same", async () => {
-    const one = await open(false);
     let killed = false;
-    const both = await open(true, undefined, { reads: true, onElsewhere: (reads) => killed || ((killed = true), process.kill(reads.pid()!, "SIGKILL")) });
-    try {
-      const plain = await verifyProjections(one.store, await projectionDdl(one.store));
-      const split = await verifyProjections(both.store, await projectionDdl(both.store));
+    const kill = (reads: ReadProcess) => killed || ((killed = true), process.kill(reads.pid()!, "SIGKILL"));
+    await sameAsOneConnection(true, { reads: true, onElsewhere: kill }, async (both) => {
       expect(killed).toBe(true);
-      expect(split).toEqual(plain);
       // Every page was read on the database thread in the end, and nothing is left running.
       expect(new Set(pagesOf(both.beside)).size).toBe(PAGES);
       expect(both.running.n).toBe(0);
-    } finally {
-      await one.store.close();
-      await both.store.close();
-    }
+    });
   }, 120_000);
 
   for (const [name, tamper] of Object.entries(TAMPER)) {
