@@ -90,7 +90,7 @@ export function startReadProcess(fileUrl: string, timeout: number): ReadProcess 
         proc.send({ id, sql, args: args.map(argOf) });
       });
     };
-    return { proc, state, ready, query };
+    return { proc, state, ready, query, hold };
   }
 
   return {
@@ -105,6 +105,8 @@ export function startReadProcess(fileUrl: string, timeout: number): ReadProcess 
       closed = true;
       if (child.state.stopped) return;
       const exited = new Promise((r) => child.proc.once("exit", r));
+      // Held until it has exited: a server closing would otherwise end before its read process.
+      child.hold(true);
       child.proc.kill();
       await exited;
     },

@@ -1,12 +1,30 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitForOutput } from "../support/processes.js";
 import { npmStartNodeArgs } from "../../bench/start-command.js";
 
 const START_WAIT_MS = 60_000;
+
+/** The processes `pid` started that still run (a thread that ends meanwhile has none). */
+const childPids = (pid: number) =>
+  readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
+const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+const alive = (pid: number) => {
+  try {
+    return process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+};
 const dir = mkdtempSync(join(tmpdir(), "node-start-"));
 let child: ChildProcess | undefined;
 afterAll(() => {
@@ -28,8 +46,12 @@ describe("npm start (Node runtime)", () => {
     const ok = await fetch(`${url}/api/workspace/entity-definitions`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ Data: [], Errors: [], Warnings: [] });
+    // Its read process (READ_PROCESS, on by default) runs beside it, and ends with it.
+    const reads = childPids(child.pid!);
+    expect(reads.map(commandLine)).toEqual([expect.stringContaining("src/runtime/read-process.mjs")]);
     const exited = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    expect(reads.filter(alive)).toEqual([]);
   }, START_WAIT_MS + 30_000);
 });
