@@ -66,6 +66,8 @@ export function startReadProcess(fileUrl: string, timeout: number): ReadProcess 
       if (pending.size === 0) hold(false);
     });
     proc.on("error", (e) => stop(e));
+    // A pipe that breaks (the process died with answers unread) fails the calls, not the server.
+    answers.on("error", (e) => stop(e));
     proc.on("exit", () => stop(new LibsqlError("The read process has stopped", "CLIENT_CLOSED")));
     answers.on(
       "data",
