@@ -85,10 +85,21 @@ export async function applyChunksPipelined(
     return { chunk, rows, commit, recorded: recorded !== null };
   };
   type Built = ReturnType<typeof build>;
+  // Rows events in commits still being written: the next one built takes the versions after
+  // theirs. Counted as they start and end, not assumed from the order of the loop: a lookup that
+  // awaits something slower than the commit before it finds that commit already in.
+  let recordingAhead = 0;
   /** Writes a built chunk; resolves true when it is in (or had nothing to write). */
-  const write = async ({ rows, commit }: Built): Promise<boolean> => {
+  const write = async ({ rows, commit, recorded }: Built): Promise<boolean> => {
     if (!commit) return (recorder.committed(rows), true);
-    const outcome = await deps.store.append(commit);
+    if (recorded) recordingAhead++;
+    let outcome: Awaited<ReturnType<typeof deps.store.append>>;
+    try {
+      outcome = await deps.store.append(commit);
+    } finally {
+      // In the same step as committed() below, which moves the run's version on past this one.
+      if (recorded) recordingAhead--;
+    }
     if (outcome.ok) recorder.committed(rows);
     else if (outcome.reason === "duplicate") throw new Error("event id collision");
     return outcome.ok;
@@ -113,11 +124,12 @@ export async function applyChunksPipelined(
       if (ready && !(await writing!)) await applyChunk(deps, target, ready.chunk, meta, runId, recorder);
       return;
     }
-    let built = build(chunk.value, await read(chunk.value), ready?.recorded ? 1 : 0);
+    const matches = await read(chunk.value);
+    let built = build(chunk.value, matches, recordingAhead);
     if (writing && !(await writing)) {
       fresh = true;
       await applyChunk(deps, target, ready!.chunk, meta, runId, recorder);
-      built = build(chunk.value, await read(chunk.value), 0);
+      built = build(chunk.value, await read(chunk.value), recordingAhead);
     }
     ready = built;
   }
