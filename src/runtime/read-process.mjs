@@ -5,19 +5,43 @@ import { Buffer } from "node:buffer";
 import { Socket } from "node:net";
 import { serialize } from "node:v8";
 
-const { path, timeout } = JSON.parse(process.argv[2]);
-const db = new Database(path, { timeout });
-// Only reads are sent here; a statement that would write is refused by SQLite itself.
-db.exec("PRAGMA query_only = ON");
-// Pages come from the OS page cache the server's connections share: no big cache of its own.
-db.exec("PRAGMA cache_size = -8192");
-db.exec("PRAGMA mmap_size = 0");
+const { path, timeout, idleMs } = JSON.parse(process.argv[2]);
+
+/**
+ * The connection is opened for the reads that come and closed once none came for `idleMs`: an
+ * idle process holds no lock on the file, so a crash of the server leaves nothing that could
+ * keep the next opener from recovering the WAL, and nothing stays open between replays.
+ */
+let db = null;
+let idle = null;
+function database() {
+  if (!db) {
+    db = new Database(path, { timeout });
+    // Only reads are sent here; a statement that would write is refused by SQLite itself.
+    db.exec("PRAGMA query_only = ON");
+    // Pages come from the OS page cache the server's connections share: no big cache of its own.
+    db.exec("PRAGMA cache_size = -8192");
+    db.exec("PRAGMA mmap_size = 0");
+  }
+  clearTimeout(idle);
+  idle = setTimeout(closeDatabase, idleMs);
+  idle.unref();
+  return db;
+}
+function closeDatabase() {
+  clearTimeout(idle);
+  db?.close();
+  db = null;
+  // Statements hold their connection until they are collected (the binding has no finalize), so
+  // a collection follows the close (the process runs with --expose-gc).
+  globalThis.gc?.();
+}
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
- * Answers go out on fd 3, each as a frame: a 12-byte head (the meta's length, the number of
- * BLOBs, 0), each BLOB's length, the meta (v8-serialized: id, columns, rows with `{ blob: k }` in
+ * Answers go out on fd 3, each as a frame: an 8-byte head (the meta's length, the number of
+ * BLOBs), each BLOB's length, the meta (v8-serialized: id, columns, rows with `{ blob: k }` in
  * place of the k-th BLOB), then the BLOBs' bytes as they are. Node's IPC channel copies a big
  * message over and over as it arrives; a replay page's BLOBs are ≈ 5 MB.
  */
@@ -36,7 +60,7 @@ function send(message, blobs = []) {
 const argIn = (v) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v instanceof ArrayBuffer ? Buffer.from(v) : v);
 
 function run(sql, args) {
-  const st = db.prepare(sql);
+  const st = database().prepare(sql);
   st.safeIntegers(true);
   try {
     st.raw(true);
@@ -70,4 +94,7 @@ process.on("message", ({ id, sql, args }) => {
   }
 });
 // Once the server is gone (even killed) its channel closes, and with it this process's last handle.
+// Ready once the file opens; closed again until the first read.
+database();
+closeDatabase();
 process.send({ ready: true });

@@ -15,7 +15,8 @@ import { frameReader } from "./read-process-frames.js";
  * there and on the database thread at once (bench/notes-replay.md, stop 18).
  *
  * `query` answers as `@libsql/client` does for a positional read (rows by index and by column
- * name, integers as numbers, BLOBs as ArrayBuffers; LibsqlError on an SQLite error). `current`
+ * name, integers as numbers, BLOBs as ArrayBuffers; LibsqlError on an SQLite error). Its
+ * connection is open only while reads come (`idleMs` after the last one). `current`
  * is the query function while the process is up, else null (still starting, or stopped: then it
  * is started again, for the next caller). It never keeps the server's process alive.
  */
@@ -29,15 +30,18 @@ export type ReadProcess = {
 
 type Answer = { id: number; columns: string[]; rows: unknown[][]; error?: undefined } | { id: number; error: { name: string; message: string; code?: string; rawCode?: number } };
 
-export function startReadProcess(fileUrl: string, timeout: number): ReadProcess {
+/** How long the process keeps its connection open after the last read (see read-process.mjs). */
+export const READ_PROCESS_IDLE_MS = 2000;
+
+export function startReadProcess(fileUrl: string, timeout: number, idleMs = READ_PROCESS_IDLE_MS): ReadProcess {
   const path = resolve(fileUrl.slice("file:".length));
   let child = start();
   let closed = false;
 
   function start() {
-    const proc: ChildProcess = fork(new URL("./read-process.mjs", import.meta.url), [JSON.stringify({ path, timeout })], {
+    const proc: ChildProcess = fork(new URL("./read-process.mjs", import.meta.url), [JSON.stringify({ path, timeout, idleMs })], {
       serialization: "advanced",
-      execArgv: [],
+      execArgv: ["--expose-gc"],
       stdio: ["ignore", "inherit", "inherit", "pipe", "ipc"],
     });
     const answers = proc.stdio[3] as Readable;

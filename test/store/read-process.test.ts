@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClient, LibsqlError, type Client } from "@libsql/client";
@@ -81,6 +81,33 @@ describe("read process", () => {
     expect(reads.pid()).not.toBe(before);
     expect((await query()("SELECT v FROM t WHERE k = 3"))[0]!.v).toBe("later");
   }, 20_000);
+
+  it("has the file open only while reads come: an idle one holds no lock a crash recovery would wait for", async () => {
+    const short = startReadProcess(`file:${file}`, 5000, 300);
+    try {
+      expect(await short.ready()).toBe(true);
+      const holdsFile = () =>
+        readdirSync(`/proc/${short.pid()}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${short.pid()}/fd/${fd}`) === file;
+          } catch {
+            return false;
+          }
+        });
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      expect(holdsFile()).toBe(false); // it opened the file to start, and closed it
+      const rows = Number((await writer.execute("SELECT count(*) AS n FROM t")).rows[0]!.n);
+      expect((await short.current()!("SELECT count(*) AS n FROM t"))[0]!.n).toBe(rows);
+      expect(holdsFile()).toBe(true);
+      await sleep(600);
+      expect(holdsFile()).toBe(false);
+      // Opened again for the next read, committed writes included.
+      await writer.execute("INSERT INTO t (k, v) VALUES (40, 'after idle')");
+      expect((await short.current()!("SELECT v FROM t WHERE k = 40"))[0]!.v).toBe("after idle");
+    } finally {
+      await short.close();
+    }
+  });
 
   it("ends when the server's process ends, even killed, and keeps no server alive", async () => {
     // A server stand-in that starts a read process, says its pid and then has nothing left to do.
