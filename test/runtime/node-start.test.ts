@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitForOutput } from "../support/processes.js";
+import { isAlive, waitForOutput } from "../support/processes.js";
 import { npmStartNodeArgs } from "../../bench/start-command.js";
 
 const START_WAIT_MS = 60_000;
@@ -18,13 +18,6 @@ const childPids = (pid: number) =>
     }
   });
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
-const alive = (pid: number) => {
-  try {
-    return process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-};
 const dir = mkdtempSync(join(tmpdir(), "node-start-"));
 let child: ChildProcess | undefined;
 afterAll(() => {
@@ -52,6 +45,6 @@ describe("npm start (Node runtime)", () => {
     const exited = new Promise<number | null>((r) => child!.on("exit", (code) => r(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(reads.filter(alive)).toEqual([]);
+    expect(reads.filter(isAlive)).toEqual([]);
   }, START_WAIT_MS + 30_000);
 });

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createClient, LibsqlError, type Client } from "@libsql/client";
 import { startReadProcess, type ReadProcess } from "../../src/runtime/read-process.js";
+import { isAlive } from "../support/processes.js";
 
 /**
  * The Node server's read process (src/runtime/read-process.ts): a read-only connection to the
@@ -125,16 +126,9 @@ describe("read process", () => {
       const exited = new Promise<number | null>((ok) => owner.once("exit", (code) => ok(code)));
       return { owner, line, exited };
     };
-    const alive = (pid: number) => {
-      try {
-        return process.kill(pid, 0);
-      } catch {
-        return false;
-      }
-    };
     const gone = async (pid: number) => {
-      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
-      return !alive(pid);
+      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      return !isAlive(pid);
     };
     // Nothing else to do: the owner exits by itself, and so does its read process.
     const idle = run("idle");
@@ -144,7 +138,7 @@ describe("read process", () => {
     // Killed: its read process ends too.
     const killed = run("stay");
     const killedChild = await killed.line;
-    expect(alive(killedChild)).toBe(true);
+    expect(isAlive(killedChild)).toBe(true);
     killed.owner.kill("SIGKILL");
     await killed.exited;
     expect(await gone(killedChild)).toBe(true);

@@ -42,3 +42,12 @@ export function stop(proc: ChildProcess | undefined, signal: NodeJS.Signals = "S
     proc.kill(signal);
   });
 }
+
+/** Whether a process of that pid still runs (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    return process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+}
