@@ -93,8 +93,8 @@ process.on("message", ({ id, sql, args }) => {
     send({ id, error: { name: e?.name ?? "Error", message: String(e?.message ?? e), code: e?.code, rawCode: e?.rawCode } });
   }
 });
-// Once the server is gone (even killed) its channel closes, and with it this process's last handle.
-// Ready once the file opens; closed again until the first read.
+// Ready once the file opens; closed again until the first read. Nothing else holds this process:
+// once the server is gone (even killed) its channel closes, and the process ends.
 database();
 closeDatabase();
 process.send({ ready: true });

@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { deserialize } from "node:v8";
 import { LibsqlError, type InStatement, type Row } from "@libsql/client";
 import { frameReader } from "./read-process-frames.js";
+import { decodeRow } from "./thread-client.js";
 
 /**
  * A read-only connection to an embedded file in a child process of its own (read-process.mjs),
@@ -81,8 +82,10 @@ export function startReadProcess(fileUrl: string, timeout: number, idleMs = READ
         if (!p) return;
         pending.delete(m.id);
         if (pending.size === 0) hold(false);
-        if (m.error) p.reject(errorOf(m.error));
-        else p.resolve(m.rows.map((values) => rowOf(values, m.columns, blobs)));
+        if (m.error) return p.reject(errorOf(m.error));
+        // `{ blob: k }` stands for the frame's k-th BLOB (read-process.mjs).
+        const value = (v: unknown) => (v !== null && typeof v === "object" ? blobs[(v as { blob: number }).blob] : v);
+        p.resolve(m.rows.map((values) => decodeRow(values.map(value), m.columns)));
       }),
     );
     const query = (stmt: InStatement): Promise<Row[]> => {
@@ -127,18 +130,4 @@ function errorOf(e: { name: string; message: string; code?: string; rawCode?: nu
   if (e.name === "RangeError") return new RangeError(e.message);
   if (e.name === "TypeError") return new TypeError(e.message);
   return Object.assign(new Error(e.message), { name: e.name });
-}
-
-/** The client's row shape: indexed values (not enumerable), `length`, and each column by name. */
-function rowOf(values: unknown[], columns: string[], blobs: ArrayBuffer[]): Row {
-  const row = {} as Row;
-  Object.defineProperty(row, "length", { value: values.length });
-  for (let i = 0; i < values.length; ++i) {
-    const v = values[i];
-    const value = v !== null && typeof v === "object" ? blobs[(v as { blob: number }).blob] : v;
-    Object.defineProperty(row, i, { value });
-    const column = columns[i]!;
-    if (!Object.hasOwn(row, column)) Object.defineProperty(row, column, { value, enumerable: true, configurable: true, writable: true });
-  }
-  return row;
 }

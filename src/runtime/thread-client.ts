@@ -69,7 +69,7 @@ type EncodedError = {
 };
 
 /** The client's row shape: indexed values (not enumerable), `length`, and each column by name. */
-function decodeRow(values: unknown[], columns: string[]): Row {
+export function decodeRow(values: unknown[], columns: string[]): Row {
   const row = {} as Row;
   Object.defineProperty(row, "length", { value: values.length });
   for (let i = 0; i < values.length; ++i) {
