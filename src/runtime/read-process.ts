@@ -4,6 +4,7 @@ import type { Readable } from "node:stream";
 import { deserialize } from "node:v8";
 import { LibsqlError, type InStatement, type Row } from "@libsql/client";
 import { frameReader } from "./read-process-frames.js";
+import { BUSY_TIMEOUT_MS } from "./open-database.js";
 import { decodeRow } from "./thread-client.js";
 
 /**
@@ -121,6 +122,10 @@ export function startReadProcess(fileUrl: string, timeout: number, idleMs = READ
     },
   };
 }
+
+/** The read process of a `file:` database when it is wanted (READ_PROCESS); a remote or in-memory one has none. */
+export const readProcessFor = (url: string, wanted: boolean | undefined): ReadProcess | null =>
+  wanted && url.startsWith("file:") ? startReadProcess(url, BUSY_TIMEOUT_MS) : null;
 
 /** Arguments as @libsql/client binds them (booleans as 0/1, dates as milliseconds). */
 const argOf = (v: unknown) => (typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? v.valueOf() : v);

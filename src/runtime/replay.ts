@@ -2,8 +2,8 @@ import { ConfigError, readConfig } from "../config.js";
 import { runReplay } from "../services/replay.service.js";
 import { newId } from "../support/ids.js";
 import { createLibsqlEventStore } from "../store/libsql-event-store.js";
-import { BUSY_TIMEOUT_MS, openDatabase } from "./open-database.js";
-import { startReadProcess } from "./read-process.js";
+import { openDatabase } from "./open-database.js";
+import { readProcessFor } from "./read-process.js";
 
 /**
  * `npm run replay [-- --swap]`: rebuilds every projection from the log, verifies it against the
@@ -17,7 +17,7 @@ async function main() {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken);
   // The check's pages are read on this connection and, unless READ_PROCESS=false, in a read
   // process beside it (≈ 80 ms to start; see read-process.ts).
-  const reads = config.readProcess && config.libsqlUrl.startsWith("file:") ? startReadProcess(config.libsqlUrl, BUSY_TIMEOUT_MS) : null;
+  const reads = readProcessFor(config.libsqlUrl, config.readProcess);
   await reads?.ready();
   const store = createLibsqlEventStore(client, { readProcess: reads?.current });
   try {

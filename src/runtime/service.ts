@@ -13,7 +13,7 @@ import { createScanMemo } from "../import/scan-memo.js";
 import { isEmbeddedUrl } from "../store/open-client.js";
 import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./open-database.js";
 import { createPlanThread } from "./plan-thread.js";
-import { startReadProcess } from "./read-process.js";
+import { readProcessFor } from "./read-process.js";
 import { besideConnection } from "./split-client.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
@@ -54,9 +54,8 @@ export type Service = {
 export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean; readProcess?: boolean } = {}): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
   // Started once the migrations ran: their connections find the tables in place.
-  const file = config.libsqlUrl.startsWith("file:");
   const planThread = database.planThread && isEmbeddedUrl(config.libsqlUrl) ? createPlanThread({ url: config.libsqlUrl, timeout: BUSY_TIMEOUT_MS }) : null;
-  const readProcess = database.readProcess && file ? startReadProcess(config.libsqlUrl, BUSY_TIMEOUT_MS) : null;
+  const readProcess = readProcessFor(config.libsqlUrl, database.readProcess);
   const live = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined, readProcess: readProcess?.current });
   // Closing the store lets go of everything that holds the file open, the plan thread and read process too.
   const store: EventStore = planThread || readProcess ? { ...live, close: async () => (await planThread?.close(), await readProcess?.close(), await live.close()) } : live;
