@@ -60,6 +60,12 @@ export function readConfig(env: Env) {
      * unless READ_PROCESS=false.
      */
     readProcess: env.READ_PROCESS !== "false",
+    /**
+     * Node only: streamed uploads are hashed, decoded and cut into record chunks on a worker
+     * thread, so this thread can plan the chunks already cut while the rest comes in
+     * (upload-thread.ts, plan-early.ts). On unless UPLOAD_THREAD=false.
+     */
+    uploadThread: env.UPLOAD_THREAD !== "false",
     apiTokens,
     authDisabled: env.AUTH_DISABLED === "true",
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, "") || null,

@@ -13,8 +13,23 @@ export type ImportFormResult = { ok: true; form: ImportForm } | { ok: false; sta
 const FILE = "File";
 const MAX_PARTS = 1000;
 
+/** Reads one uploaded package as its pieces arrive; `end` gives the spooled Upload. */
+export type UploadReader = {
+  push(piece: Uint8Array): void;
+  /** null when it can take more now; otherwise, when it can (the body is read no further until then). */
+  room?(): Promise<void> | null;
+  end(): Promise<Upload>;
+  release(): void;
+};
+
+/**
+ * Reads uploads elsewhere (the Node server's upload thread): null when it cannot take one now,
+ * and the upload is read here. Its chunks land in `chunks` stores as here.
+ */
+export type UploadReaderFactory = (opts: { maxDepth: number; chunks?: ChunkStoreFactory; declaredBytes: number | null }) => UploadReader | null;
+
 /** One upload's bytes → hash + UTF-8 text → spool; each piece is let go once it is read. */
-function uploadReader(opts: FormOptions) {
+function uploadReader(opts: FormOptions): UploadReader {
   const hash = (opts.sha256 ?? createSha256)();
   const decoder = new TextDecoder();
   const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH, chunks: opts.chunks });
@@ -33,8 +48,18 @@ function uploadReader(opts: FormOptions) {
   };
 }
 
-type UploadReader = ReturnType<typeof uploadReader>;
-type FormOptions = { maxBytes: number; sha256?: () => IncrementalHash; chunks?: ChunkStoreFactory };
+type FormOptions = {
+  maxBytes: number;
+  sha256?: () => IncrementalHash;
+  chunks?: ChunkStoreFactory;
+  reader?: UploadReaderFactory;
+  /**
+   * Where the File part's record chunks go, given the fields read before it and the body's
+   * Content-Length (a plan starts on the chunks while the rest of the file comes in:
+   * plan-early.ts); `chunks` when undefined.
+   */
+  chunksFor?: (fieldsBefore: Readonly<Record<string, string[]>>, declaredBytes: number | null) => ChunkStoreFactory | undefined;
+};
 type BodyCache = { formData?: Promise<FormData>; arrayBuffer?: Promise<ArrayBuffer> };
 
 /**
@@ -51,10 +76,11 @@ export async function readImportForm(req: HonoRequest, opts: FormOptions): Promi
     return { ok: false, status: 400, errors: [issue("invalid_request", "The request must be multipart/form-data with a File part holding the JSON export package.")] };
   // Bytes an earlier reader kept (a form it could not parse) are read from its copy.
   const body = cache.arrayBuffer ? new Response(await cache.arrayBuffer).body : req.raw.body;
-  return readStreamedForm(type, body, opts);
+  const length = Number(req.header("content-length") ?? Number.NaN);
+  return readStreamedForm(type, body, Number.isSafeInteger(length) && length >= 0 ? length : null, opts);
 }
 
-async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> | null, opts: FormOptions): Promise<ImportFormResult> {
+async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> | null, declaredBytes: number | null, opts: FormOptions): Promise<ImportFormResult> {
   // No prototype: a part named "toString" or "__proto__" is just a field.
   const fields: Record<string, string[]> = Object.create(null);
   const st: { reading: UploadReader | null; problem: MultipartError | null; complete: boolean } = { reading: null, problem: null, complete: false };
@@ -69,7 +95,8 @@ async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> |
     onField: (info, value) => void (fields[info.name] ??= []).push(decodeField(info, value)),
     onFile(info) {
       if (info.name !== FILE || st.reading) return ignoreChunk; // other files, and a second File, are not read
-      const r = (st.reading = uploadReader(opts));
+      const chunks = opts.chunksFor?.(fields, declaredBytes) ?? opts.chunks;
+      const r = (st.reading = opts.reader?.({ maxDepth: MAX_PACKAGE_DEPTH, chunks, declaredBytes }) ?? uploadReader({ ...opts, chunks }));
       return (chunk) => {
         if (chunk && !st.problem) r.push(chunk);
       };
@@ -80,8 +107,15 @@ async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> |
 
   const reader = body?.getReader();
   try {
-    for (let next = await reader?.read(); next && !next.done && !st.problem; next = await reader!.read()) parser.write(next.value);
+    for (let next = await reader?.read(); next && !next.done && !st.problem; next = await reader!.read()) {
+      parser.write(next.value);
+      const room = st.reading?.room?.();
+      if (room) await room;
+    }
     if (!st.problem) parser.end();
+  } catch (error) {
+    st.reading?.release(); // a body that broke off: what was read of it goes
+    throw error;
   } finally {
     if (st.problem) await reader?.cancel().catch(() => {});
   }

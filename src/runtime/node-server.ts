@@ -16,7 +16,7 @@ export async function startNodeServer(config: Config, logger: Logger = jsonLogge
   // Unless LIBSQL_THREAD=false: the embedded file's writes on a worker thread (split-client.ts);
   // with PLAN_THREAD=true: plans and first passes on two threads (plan-thread.ts); unless
   // READ_PROCESS=false: a read-only connection in a child process for a replay's pages (read-process.ts).
-  const { app, store, token, background } = await buildService(config, logger, { thread: config.libsqlThread, planThread: config.planThread, readProcess: config.readProcess });
+  const { app, store, token, background } = await buildService(config, logger, { thread: config.libsqlThread, planThread: config.planThread, readProcess: config.readProcess, uploadThread: config.uploadThread });
   const server: ServerType = await new Promise((ok) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => ok(s));
   });

@@ -14,6 +14,7 @@ import { isEmbeddedUrl } from "../store/open-client.js";
 import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./open-database.js";
 import { createPlanThread } from "./plan-thread.js";
 import { readProcessFor } from "./read-process.js";
+import { createUploadThread } from "./upload-thread.js";
 import { besideConnection } from "./split-client.js";
 
 /** node:crypto hashes an upload as it streams in, without keeping its bytes. */
@@ -49,16 +50,23 @@ export type Service = {
  * Opens (and migrates) the database and builds the app. `database.thread`: see OpenOptions;
  * `planThread`: a package's record chunks are planned and read on two threads (plan-thread.ts);
  * `readProcess`: a read-only connection in a child process (read-process.ts). The last two are
- * Node only, and only for a `file:` database.
+ * Node only, and only for a `file:` database. `uploadThread`: uploads are hashed, decoded and cut
+ * into record chunks on a worker thread (upload-thread.ts); Node only.
  */
-export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean; readProcess?: boolean } = {}): Promise<Service> {
+export async function buildService(config: Config, logger: Logger = jsonLogger, database: OpenOptions & { planThread?: boolean; readProcess?: boolean; uploadThread?: boolean } = {}): Promise<Service> {
   const client = await openDatabase(config.libsqlUrl, config.libsqlAuthToken, database);
   // Started once the migrations ran: their connections find the tables in place.
   const planThread = database.planThread && isEmbeddedUrl(config.libsqlUrl) ? createPlanThread({ url: config.libsqlUrl, timeout: BUSY_TIMEOUT_MS }) : null;
   const readProcess = readProcessFor(config.libsqlUrl, database.readProcess);
   const live = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined, readProcess: readProcess?.current });
-  // Closing the store lets go of everything that holds the file open, the plan thread and read process too.
-  const store: EventStore = planThread || readProcess ? { ...live, close: async () => (await planThread?.close(), await readProcess?.close(), await live.close()) } : live;
+  // Uploads the spool would keep in memory anyway; bigger ones are read as before (upload-thread.ts).
+  const uploadThread = database.uploadThread ? createUploadThread({ maxBytes: config.spoolMemoryBytes }) : null;
+  // Closing the store lets go of everything that holds the file open, the plan thread and read
+  // process too, and stops the upload thread.
+  const store: EventStore =
+    planThread || readProcess || uploadThread
+      ? { ...live, close: async () => (await planThread?.close(), await uploadThread?.close(), await readProcess?.close(), await live.close()) }
+      : live;
   const background = createBackgroundTasks();
   let tokens = config.apiTokens;
   let token: string | null = null;
@@ -67,7 +75,7 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
     tokens = { [token]: ["*"] };
   }
   const app = await createApp({
-    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(config.scanMemoFiles > 0 && { scanMemo: createScanMemo(config.scanMemoFiles) }), ...(planThread && { chunkWorker: planThread }) },
+    deps: { store, now: () => new Date(), newId, sha256Stream: nodeSha256, spoolChunks: spoolOf(config), ...(config.scanMemoFiles > 0 && { scanMemo: createScanMemo(config.scanMemoFiles) }), ...(planThread && { chunkWorker: planThread }), ...(uploadThread && { uploadReader: uploadThread.reader }) },
     tokens,
     authDisabled: config.authDisabled,
     maxUploadBytes: config.maxUploadBytes,

@@ -12,6 +12,8 @@ export type Deps = {
   spoolChunks?: import("../import/chunk-store.js").ChunkStoreFactory;
   /** What whole reads of recent packages found (scan-memo.ts): an apply of a file planned before reads it once. */
   scanMemo?: import("../import/scan-memo.js").ScanMemo;
+  /** Reads streamed uploads (hash, decode, cut into record chunks) on another thread (the Node server's upload thread). */
+  uploadReader?: import("../http/import-form.js").UploadReaderFactory;
   /** Plans and reads some of a package's record chunks on another thread (the Node server's plan thread). */
   chunkWorker?: import("./chunk-work.js").ChunkWorker;
 };

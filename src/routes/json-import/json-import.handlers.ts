@@ -19,7 +19,7 @@ type Limits = { maxUploadBytes: number };
 /** Reads the streamed form and checks its fields with the route's own schema (same issues as before). */
 async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits) {
   const deps = c.get("deps");
-  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks });
+  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks, reader: deps.uploadReader });
   if (!read.ok) return { response: failed(read.status, read.errors) } as const;
   const { fields, file } = read.form;
   const one = (name: string) => (fields[name]?.length === 1 ? fields[name][0] : fields[name]);
