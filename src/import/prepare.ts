@@ -123,6 +123,8 @@ export const duplicateIdentity = (r: Pick<PreparedRow, "identity" | "rowIndex">)
   issue("duplicate_identity_in_file", `Identity '${r.identity}' appears more than once in the file.`, { rowIndex: r.rowIndex });
 
 /** Notes rows whose identity was seen before: all rows of a repeated identity, the first one too. */
+export type DuplicateFinder = ReturnType<typeof duplicateFinder>;
+
 export function duplicateFinder() {
   const firstRow = new Map<string, number>();
   const duplicates = new Set<number>();

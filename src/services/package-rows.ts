@@ -1,6 +1,6 @@
 import { checkPackage } from "../import/package.js";
 import { parseChunkText, RECORDS_PER_CHUNK, type PackageSpool, type SpoolResult } from "../import/package-spool.js";
-import { createFieldResolver, duplicateFinder, duplicateIdentity, identityOf, prepareRow, type PreparedRow } from "../import/prepare.js";
+import { createFieldResolver, duplicateFinder, duplicateIdentity, identityOf, prepareRow, type DuplicateFinder, type PreparedRow } from "../import/prepare.js";
 import type { ScanFacts } from "../import/scan-memo.js";
 import type { ScannedChunk } from "./chunk-work.js";
 import type { Deps, Failure } from "./deps.js";
@@ -61,11 +61,11 @@ export function readChunkText(text: string, c: number, recordCount: number, targ
   return { ok: true, records: parsed.records, identities };
 }
 
-/** Each chunk of the spool parsed and prepared, in file order; a chunk that does not parse ends it. */
-export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): Generator<{ ok: true; rows: PreparedRow[] } | Failure> {
+/** Each chunk of the spool from chunk `from` parsed and prepared, in file order; a chunk that does not parse ends it. */
+export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget, from = 0): Generator<{ ok: true; rows: PreparedRow[] } | Failure> {
   const resolve = createFieldResolver(target.definition, target.profile);
   const count = spool.recordChunks?.length ?? 0;
-  for (let c = 0; c < count; c++) {
+  for (let c = from; c < count; c++) {
     const chunk = prepareChunk(spool, c, target, resolve);
     yield chunk;
     if (!chunk.ok) return;
@@ -80,18 +80,20 @@ export function* preparedFromSpool(spool: PackageSpool, target: ImportTarget): G
  * end before the first write, so it does only what deciding that needs (bench/notes-writepath.md,
  * stop 14). With a chunk worker (the Node server's plan thread), chunks are read on two threads;
  * the worker's are not kept and are parsed again in the second pass. `lookAhead` gets each chunk's
- * identities while the file is read (only files whose records are kept).
+ * identities while the file is read (only files whose records are kept). `start`: the chunks
+ * before `from` were read already (a plan's early chunks) and `finder` has seen their identities.
  */
 export async function scanPackage<A = never>(
   deps: Pick<Deps, "chunkWorker">,
   spool: PackageSpool,
   target: ImportTarget,
   lookAhead?: (identities: (string | null)[]) => A,
+  start: { from: number; finder: DuplicateFinder } = { from: 0, finder: duplicateFinder() },
 ): Promise<{ ok: true; scan: ScannedPackage<A> } | Failure> {
   const keep = spool.recordCount <= KEEP_RECORDS_UP_TO;
   const kept: unknown[][] = [];
   const ahead: (A | undefined)[] = [];
-  const finder = duplicateFinder();
+  const { from, finder } = start;
   const count = spool.recordChunks?.length ?? 0;
   const text = (c: number) => spool.recordChunks!.get(c);
   const resolve = createFieldResolver(target.definition, target.profile);
@@ -109,8 +111,8 @@ export async function scanPackage<A = never>(
   };
   const worker = deps.chunkWorker;
   let failed: Failure | null = null;
-  if (worker && count > 1) failed = await inTwoThreads<Read>(count, (c) => worker.scan(target, text(c), c, spool.recordCount), here, take);
-  else for (let c = 0; c < count && !failed; c++) failed = take(here(c), c);
+  if (worker && count > 1 && from === 0) failed = await inTwoThreads<Read>(count, (c) => worker.scan(target, text(c), c, spool.recordCount), here, take);
+  else for (let c = from; c < count && !failed; c++) failed = take(here(c), c);
   return failed ?? { ok: true, scan: { spool, count: spool.recordCount, duplicates: finder.duplicates, kept: keep ? kept : null, ahead } };
 }
 
@@ -127,9 +129,9 @@ export function knownScan(spool: PackageSpool, facts: ScanFacts): ScannedPackage
  * Second pass: the prepared rows chunk by chunk, in file order, with duplicates marked.
  * `lookAhead`, for chunks the first pass did not look up (a known scan): each chunk's lookup is
  * sent when the chunk before it is handed out, so a writer's queue has it ahead of that chunk's
- * commit and the answer is there when the chunk is decided.
+ * commit and the answer is there when the chunk is decided. `from`: the first chunk handed out.
  */
-export function* preparedChunks<A>(scan: ScannedPackage<A>, target: ImportTarget, lookAhead?: (identities: (string | null)[]) => A): Generator<PreparedRow[]> {
+export function* preparedChunks<A>(scan: ScannedPackage<A>, target: ImportTarget, lookAhead?: (identities: (string | null)[]) => A, from = 0): Generator<PreparedRow[]> {
   const resolve = createFieldResolver(target.definition, target.profile);
   const count = scan.spool.recordChunks?.length ?? 0;
   const prepare = (c: number): PreparedRow[] => {
@@ -147,8 +149,8 @@ export function* preparedChunks<A>(scan: ScannedPackage<A>, target: ImportTarget
     if (lookAhead && scan.ahead[c] === undefined) scan.ahead[c] = lookAhead(rows.map((r) => r.identity));
     return rows;
   };
-  let next = count > 0 ? prepare(0) : null;
-  for (let c = 0; c < count; c++) {
+  let next = count > from ? prepare(from) : null;
+  for (let c = from; c < count; c++) {
     const rows = next!;
     next = lookAhead && c + 1 < count ? prepare(c + 1) : null;
     yield rows;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@libsql/client";
 import { file, startTestServer, type TestServer } from "../support/server.js";
-import { paths, pkg, seedCandidate } from "../support/fixtures.js";
+import { mixedRecords, paths, pkg, seedCandidate } from "../support/fixtures.js";
 import { count, openDb } from "../support/db.js";
 
 let server: TestServer;
@@ -125,6 +125,21 @@ describe("plan", () => {
     expect(noProfile.body.Errors[0]).toMatchObject({ Code: "required_field_missing", FieldKey: "ProfileId" });
     const asJson = await server.api.post(paths.plan(), { ProfileId: "by_email" });
     expect(asJson.status).toBe(400);
+  });
+
+  it("plans the same rows whether ProfileId comes before the file (planned as it arrives) or after it", async () => {
+    // Five chunks: duplicates across chunks, bad ages, the one known candidate.
+    const doc = pkg(mixedRecords().map((r, i) => (i === 4_444 ? { Fields: { ...r.Fields, email: "known@example.at" } } : r)));
+    const before = await server.api.upload(paths.plan(), { ProfileId: "by_email", File: file(doc) });
+    const after = await server.api.upload(paths.plan(), { File: file(doc), ProfileId: "by_email" });
+    expect(before.status).toBe(200);
+    expect(after.status).toBe(200);
+    const { PlanId: _a, GeneratedAtUtc: _b, ...first } = before.body.Data;
+    const { PlanId: _c, GeneratedAtUtc: _d, ...second } = after.body.Data;
+    expect(second).toEqual(first);
+    expect(first.Summary).toMatchObject({ TotalRows: 9_000, UpdateRows: 1 });
+    const codes = new Set(first.Rows.flatMap((r: { Errors: { Code: string }[] }) => r.Errors.map((e) => e.Code)));
+    expect([...codes]).toEqual(expect.arrayContaining(["duplicate_identity_in_file", "invalid_field_value"]));
   });
 
   it("answers 404 for an unknown entity or profile", async () => {

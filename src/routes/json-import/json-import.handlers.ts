@@ -9,6 +9,8 @@ import { issue } from "../../domain/issues.js";
 import { applyImport } from "../../services/apply.service.js";
 import { exportPackage } from "../../services/export.service.js";
 import { planImport } from "../../services/plan.service.js";
+import { planEarly, type EarlyPlan } from "../../services/plan-early.js";
+import type { ChunkStoreFactory } from "../../import/chunk-store.js";
 import { ApplyFormSchema, PlanFormSchema } from "../../schemas/transfer.js";
 import type { AppRouteHandler } from "../types.js";
 import type * as routes from "./json-import.routes.js";
@@ -16,10 +18,12 @@ import type * as routes from "./json-import.routes.js";
 const noFile = () => failed(400, [issue("invalid_package", "The form has no File part with the JSON export package.", { fieldKey: "File" })]);
 type Limits = { maxUploadBytes: number };
 
+type ChunksFor = (fieldsBefore: Readonly<Record<string, string[]>>, declaredBytes: number | null) => ChunkStoreFactory | undefined;
+
 /** Reads the streamed form and checks its fields with the route's own schema (same issues as before). */
-async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits) {
+async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits, chunksFor?: ChunksFor) {
   const deps = c.get("deps");
-  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks, reader: deps.uploadReader });
+  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks, reader: deps.uploadReader, chunksFor });
   if (!read.ok) return { response: failed(read.status, read.errors) } as const;
   const { fields, file } = read.form;
   const one = (name: string) => (fields[name]?.length === 1 ? fields[name][0] : fields[name]);
@@ -32,10 +36,18 @@ async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema
 
 export const plan = (limits: Limits) =>
   async function planHandler(c: Context<AppEnv>) {
-    const read = await readForm(c, PlanFormSchema, limits);
-    if ("response" in read) return read.response;
-    const r = await planImport(c.get("deps"), actorOf(c), c.req.param("entity")!, read.form.ProfileId, read.file).finally(() => releaseUpload(read.file));
-    return r.ok ? okJson(r.json) : failed(r.status, r.errors);
+    const deps = c.get("deps");
+    const entity = c.req.param("entity")!;
+    // The chunks cut before the upload ends are planned meanwhile, when the profile is known by then.
+    const early: { plan: EarlyPlan | null } = { plan: null };
+    try {
+      const read = await readForm(c, PlanFormSchema, limits, (fields, declared) => (early.plan = planEarly(deps, entity, fields, declared))?.chunks);
+      if ("response" in read) return read.response;
+      const r = await planImport(deps, actorOf(c), entity, read.form.ProfileId, read.file, early.plan).finally(() => releaseUpload(read.file));
+      return r.ok ? okJson(r.json) : failed(r.status, r.errors);
+    } finally {
+      early.plan?.stop();
+    }
   };
 
 export const apply = (limits: Limits) =>
