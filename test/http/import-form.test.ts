@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, startTestServer, type TestServer } from "../support/server.js";
 import { paths, pkg, seedCandidate } from "../support/fixtures.js";
+import { streamInPieces } from "../support/pieces.js";
 
 /**
  * The plan/apply form as raw multipart bytes, sent as the network would: in pieces of any size,
@@ -24,16 +25,7 @@ const records = (n: number, tag = "p") => JSON.stringify(pkg(Array.from({ length
 /** Sends `body` cut into pieces of the given sizes (cycled), as a stream without Content-Length. */
 async function send(body: string, sizes: number[] = [body.length], path = paths.plan()) {
   const bytes = new TextEncoder().encode(body);
-  let at = 0;
-  let k = 0;
-  const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      const n = sizes[k++ % sizes.length]!;
-      c.enqueue(bytes.slice(at, at + n));
-      at += n;
-    },
-  });
+  const stream = streamInPieces(bytes, sizes);
   const res = await fetch(server.url + path, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": TYPE }, body: stream, duplex: "half" } as RequestInit);
   return { status: res.status, body: (await res.json()) as any };
 }

@@ -14,7 +14,7 @@ import { resolveTarget } from "../../src/services/import-context.js";
 import { createPackageSpooler, uploadOfText, type Upload } from "../../src/import/package-spool.js";
 import { MAX_PACKAGE_DEPTH } from "../../src/import/package.js";
 import type { PlanRow } from "../../src/schemas/transfer.js";
-import { importRunRows } from "../../src/services/audit.service.js";
+import { allRunRows } from "../support/run-rows.js";
 import { BY_EMAIL, CANDIDATE, mixedRecords, seededPeople } from "../support/fixtures.js";
 
 /**
@@ -61,23 +61,10 @@ async function uploadThrough(early: EarlyPlan, text: string, between?: () => Pro
   return { ...whole, spool: spooler.end() };
 }
 
-/** Every row of a plan: its head, or all its rows from the log when it has more. */
-async function allRows(planId: string, head: PlanRow[], complete: boolean): Promise<unknown[]> {
-  if (complete) return head;
-  const out: unknown[] = [];
-  for (let after: number | null = 0; after !== null; ) {
-    const r = await importRunRows(deps(), { runId: planId, after, limit: 5_000 });
-    if (!r.ok) throw new Error("no rows");
-    out.push(...r.page.Items);
-    after = r.page.NextAfter;
-  }
-  return out;
-}
-
 async function planned(upload: Upload, early?: EarlyPlan | null) {
   const r = await planImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, upload, early);
   if (!r.ok) return r;
-  return { ok: true as const, summary: r.plan.Summary, rows: await allRows(r.plan.PlanId, r.plan.Rows, r.plan.RowsComplete !== false) };
+  return { ok: true as const, summary: r.plan.Summary, rows: r.plan.RowsComplete === false ? await allRunRows(deps(), r.plan.PlanId) : r.plan.Rows };
 }
 
 describe("a plan started while its upload comes in", () => {

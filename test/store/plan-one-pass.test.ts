@@ -15,7 +15,7 @@ import { spoolText, uploadOfText } from "../../src/import/package-spool.js";
 import type { PlanRow } from "../../src/schemas/transfer.js";
 import { countIssueCategories, summarizePlan } from "../../src/import/summaries.js";
 import { BY_EMAIL, CANDIDATE } from "../support/fixtures.js";
-import { importRunRows } from "../../src/services/audit.service.js";
+import { allRunRows } from "../support/run-rows.js";
 import { planImport } from "../../src/services/plan.service.js";
 import { BUSY_TIMEOUT_MS } from "../../src/runtime/open-database.js";
 import { createPlanThread, type PlanThread } from "../../src/runtime/plan-thread.js";
@@ -173,13 +173,7 @@ describe("plan rows in the log", () => {
     const planned = await planImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(records)));
     if (!planned.ok) throw new Error("plan failed");
     const expected = await rowsOf(records, 0);
-    const paged: unknown[] = [];
-    for (let after: number | null = 0; after !== null; ) {
-      const r = await importRunRows(deps(), { runId: planned.plan.PlanId, after, limit: 5_000 });
-      if (!r.ok) throw new Error("no rows");
-      paged.push(...r.page.Items);
-      after = r.page.NextAfter;
-    }
+    const paged = await allRunRows(deps(), planned.plan.PlanId);
     expect(JSON.stringify(paged)).toBe(JSON.stringify(expected));
     expect(JSON.stringify(planned.plan.Rows)).toBe(JSON.stringify(expected.slice(0, 10_000)));
     expect(planned.plan.Summary).toEqual(summarizePlan(expected));
@@ -195,16 +189,7 @@ describe("plan rows in the log", () => {
     const planned = await planImport(deps(), actor, CANDIDATE.Key, BY_EMAIL.Key, await uploadOfText(pkgText(records)));
     if (!planned.ok) throw new Error("plan failed");
     const runId = planned.plan.PlanId;
-    const page = async (run: string) => {
-      const out: unknown[] = [];
-      for (let after: number | null = 0; after !== null; ) {
-        const r = await importRunRows(deps(), { runId: run, after, limit: 4_000 });
-        if (!r.ok) throw new Error("no rows");
-        out.push(...r.page.Items);
-        after = r.page.NextAfter;
-      }
-      return out;
-    };
+    const page = (run: string) => allRunRows(deps(), run, 4_000);
     const v2 = await page(runId);
     expect(v2).toHaveLength(10_500);
     expect(v2.slice(0, 10_000)).toEqual(planned.plan.Rows);

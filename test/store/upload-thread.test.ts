@@ -4,6 +4,7 @@ import { HonoRequest } from "hono/request";
 import { afterAll, describe, expect, it } from "vitest";
 import { readImportForm, type ImportFormResult, type UploadReaderFactory } from "../../src/http/import-form.js";
 import { createUploadThread, MAX_BYTES_IN_FLIGHT } from "../../src/runtime/upload-thread.js";
+import { streamInPieces } from "../support/pieces.js";
 
 /**
  * The upload thread reads a plan/apply form's File part (hash, decode, cut into record chunks) for
@@ -18,16 +19,7 @@ const form = (file: string) => enc.encode(`--${B}\r\nContent-Disposition: form-d
 
 /** A request whose body arrives in pieces of the given sizes (cycled), with its Content-Length. */
 function request(bytes: Uint8Array, sizes: number[]): HonoRequest {
-  let at = 0;
-  let k = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (at >= bytes.length) return c.close();
-      const n = sizes[k++ % sizes.length]!;
-      c.enqueue(bytes.slice(at, at + n));
-      at += n;
-    },
-  });
+  const body = streamInPieces(bytes, sizes);
   const headers = { "content-type": `multipart/form-data; boundary=${B}`, "content-length": String(bytes.length) };
   return new HonoRequest(new Request("http://127.0.0.1/plan", { method: "POST", headers, body, duplex: "half" } as RequestInit));
 }
