@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import type { ChunkStore } from "../import/chunk-store.js";
 import { createPackageSpooler } from "../import/package-spool.js";
-import type { UploadMessage, UploadRequest } from "./upload-thread.js";
+import type { UploadMessage, UploadRequest, UploadThreadReady } from "./upload-thread.js";
 
 /**
  * The upload thread's side: for each open upload, the pieces it is sent are hashed, decoded and
@@ -59,3 +59,6 @@ parentPort!.on("message", (m: UploadRequest) => {
     post({ id: m.id, error: e instanceof Error ? e.message : String(e) });
   }
 });
+
+// Loaded and listening: uploads may come here from now on (until then they are read on the request's thread).
+parentPort!.postMessage({ ready: true } satisfies UploadThreadReady);

@@ -16,7 +16,14 @@ export type UploadMessage =
   | { id: number; done: { spool: SpoolDone; sha256: string; bytes: number } }
   | { id: number; error: string };
 
-export type UploadThread = { reader: UploadReaderFactory; close(): Promise<void> };
+export type UploadThreadReady = { ready: true };
+
+export type UploadThread = {
+  reader: UploadReaderFactory;
+  /** Resolves once the thread has loaded and takes uploads; never rejects. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+};
 
 /**
  * Bytes of one upload sent to the thread and not yet read there. Loopback delivers an upload
@@ -46,17 +53,24 @@ export function createUploadThread(opts: { maxBytes: number }): UploadThread {
   const open = new Map<number, (m: UploadMessage) => void>();
   let nextId = 0;
   let failure: Error | null = null;
+  let loaded = false;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   worker.unref();
-  worker.on("message", (m: UploadMessage) => open.get(m.id)?.(m));
+  worker.on("message", (m: UploadMessage | UploadThreadReady) => {
+    if ("ready" in m) return void ((loaded = true), markReady());
+    open.get(m.id)?.(m);
+  });
   const stop = (error: Error) => {
     failure ??= error;
     for (const [id, on] of open) on({ id, error: failure.message });
   };
   worker.on("error", (e) => stop(e instanceof Error ? e : new Error(String(e))));
-  worker.on("exit", () => stop(new Error("The upload thread has stopped")));
+  worker.on("exit", () => (stop(new Error("The upload thread has stopped")), markReady()));
 
   const reader: UploadReaderFactory = ({ maxDepth, chunks = memoryChunks, declaredBytes }): UploadReader | null => {
-    if (failure || declaredBytes === null || declaredBytes > opts.maxBytes) return null;
+    // Until the thread has loaded (≈ 0.5 s after start) an upload would wait for it: read it here.
+    if (!loaded || failure || declaredBytes === null || declaredBytes > opts.maxBytes) return null;
     const id = nextId++;
     let store: ChunkStore | null = null;
     let inFlight = 0;
@@ -116,6 +130,7 @@ export function createUploadThread(opts: { maxBytes: number }): UploadThread {
 
   return {
     reader,
+    ready,
     async close() {
       stop(new Error("The upload thread is closed"));
       await worker.terminate();

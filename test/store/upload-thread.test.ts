@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { HonoRequest } from "hono/request";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readImportForm, type ImportFormResult, type UploadReaderFactory } from "../../src/http/import-form.js";
 import { createUploadThread, MAX_BYTES_IN_FLIGHT } from "../../src/runtime/upload-thread.js";
 import { streamInPieces } from "../support/pieces.js";
@@ -11,6 +11,7 @@ import { streamInPieces } from "../support/pieces.js";
  * the request's thread. What it gives must be what the request's thread gives for the same bytes.
  */
 const thread = createUploadThread({ maxBytes: 8 * 1024 * 1024 });
+beforeAll(() => thread.ready);
 afterAll(() => thread.close());
 
 const B = "----upload-thread-boundary";
@@ -118,8 +119,19 @@ describe("the upload thread", () => {
     expect(upload.spool.ok && upload.spool.spool.recordCount).toBe(0);
   });
 
+  it("leaves uploads to the request's thread until it has loaded", async () => {
+    const starting = createUploadThread({ maxBytes: 1024 });
+    expect(starting.reader({ maxDepth: 64, declaredBytes: 100 })).toBeNull();
+    await starting.ready;
+    const r = starting.reader({ maxDepth: 64, declaredBytes: 100 });
+    expect(r).not.toBeNull();
+    r!.release();
+    await starting.close();
+  });
+
   it("once stopped, fails the upload it was reading and leaves the next ones to the request's thread", async () => {
     const stopping = createUploadThread({ maxBytes: 1024 });
+    await stopping.ready;
     const r = stopping.reader({ maxDepth: 64, declaredBytes: 100 })!;
     r.push(enc.encode('{"FormatVersion":1,"Records":['));
     await stopping.close();
