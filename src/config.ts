@@ -61,7 +61,7 @@ export function readConfig(env: Env) {
      */
     readProcess: env.READ_PROCESS !== "false",
     /**
-     * Node only: streamed uploads are hashed, decoded and cut into record chunks on a worker
+     * Node only: a plan's streamed upload is hashed, decoded and cut into record chunks on a worker
      * thread, so this thread can plan the chunks already cut while the rest comes in
      * (upload-thread.ts, plan-early.ts). On unless UPLOAD_THREAD=false.
      */

@@ -43,6 +43,8 @@ export const MAX_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
  * Only bodies that declare a length of at most `maxBytes` are read there; others stay on the
  * request's thread. A 300 MB upload gains nothing (its plan takes two passes after the upload)
  * and its pieces and texts crossing threads raised a 1M-record bench's peak RSS by ≈ 150 MiB.
+ * The server hands it only plans that start early (json-import.handlers.ts): for anything else the
+ * request's thread would just wait for it.
  */
 export function createUploadThread(opts: { maxBytes: number }): UploadThread {
   const worker = new Worker(new URL("./upload-thread.mjs", import.meta.url), {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { actorOf } from "../../http/actor.js";
 import type { AppEnv } from "../../http/context.js";
 import { failed, okJson } from "../../http/envelope.js";
-import { readImportForm } from "../../http/import-form.js";
+import { readImportForm, type UploadReaderFactory } from "../../http/import-form.js";
 import { releaseUpload } from "../../import/package-spool.js";
 import { issuesFromZod } from "../../http/validation.js";
 import { issue } from "../../domain/issues.js";
@@ -21,9 +21,9 @@ type Limits = { maxUploadBytes: number };
 type ChunksFor = (fieldsBefore: Readonly<Record<string, string[]>>, declaredBytes: number | null) => ChunkStoreFactory | undefined;
 
 /** Reads the streamed form and checks its fields with the route's own schema (same issues as before). */
-async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits, chunksFor?: ChunksFor) {
+async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits, early?: { chunksFor: ChunksFor; reader: UploadReaderFactory }) {
   const deps = c.get("deps");
-  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks, reader: deps.uploadReader, chunksFor });
+  const read = await readImportForm(c.req, { maxBytes: limits.maxUploadBytes, sha256: deps.sha256Stream, chunks: deps.spoolChunks, ...early });
   if (!read.ok) return { response: failed(read.status, read.errors) } as const;
   const { fields, file } = read.form;
   const one = (name: string) => (fields[name]?.length === 1 ? fields[name][0] : fields[name]);
@@ -38,10 +38,15 @@ export const plan = (limits: Limits) =>
   async function planHandler(c: Context<AppEnv>) {
     const deps = c.get("deps");
     const entity = c.req.param("entity")!;
-    // The chunks cut before the upload ends are planned meanwhile, when the profile is known by then.
+    // The chunks cut before the upload ends are planned meanwhile, when the profile is known by
+    // then; the upload is then read on the upload thread, if there is one. Otherwise (and for an
+    // apply) this thread would only wait for it there (bench/notes-plan.md, stop 19).
     const early: { plan: EarlyPlan | null } = { plan: null };
     try {
-      const read = await readForm(c, PlanFormSchema, limits, (fields, declared) => (early.plan = planEarly(deps, entity, fields, declared))?.chunks);
+      const read = await readForm(c, PlanFormSchema, limits, {
+        chunksFor: (fields, declared) => (early.plan = planEarly(deps, entity, fields, declared))?.chunks,
+        reader: (opts) => (early.plan && deps.uploadReader?.(opts)) || null,
+      });
       if ("response" in read) return read.response;
       const r = await planImport(deps, actorOf(c), entity, read.form.ProfileId, read.file, early.plan).finally(() => releaseUpload(read.file));
       return r.ok ? okJson(r.json) : failed(r.status, r.errors);
