@@ -1,4 +1,4 @@
-import { Category, Severity, type CategoryValue, type SeverityValue } from "../schemas/enums.js";
+import { Category, Severity, type CategoryValue, type SeverityValue } from "../schemas/enum-values.js";
 import type { Issue } from "../schemas/api.js";
 
 /**
