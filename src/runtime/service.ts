@@ -60,7 +60,12 @@ export async function buildService(config: Config, logger: Logger = jsonLogger, 
   const readProcess = readProcessFor(config.libsqlUrl, database.readProcess);
   const live = createLibsqlEventStore(client, { beside: besideConnection(client) ?? undefined, readProcess: readProcess?.current });
   // Uploads the spool would keep in memory anyway; bigger ones are read as before (upload-thread.ts).
-  const uploadThread = database.uploadThread ? createUploadThread({ maxBytes: config.spoolMemoryBytes }) : null;
+  const uploadThread = database.uploadThread
+    ? createUploadThread({
+        maxBytes: config.spoolMemoryBytes,
+        onFailure: (e) => logger.error("upload thread stopped; uploads are read on the request threads from now on", { error: e.message }),
+      })
+    : null;
   // Closing the store lets go of everything that holds the file open, the plan thread and read
   // process too, and stops the upload thread.
   const store: EventStore =

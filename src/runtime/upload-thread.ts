@@ -44,10 +44,11 @@ export const MAX_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
  * request's thread. A 300 MB upload gains nothing (its plan takes two passes after the upload)
  * and its pieces and texts crossing threads raised a 1M-record bench's peak RSS by ≈ 150 MiB.
  * The server hands it only plans that start early (json-import.handlers.ts): for anything else the
- * request's thread would just wait for it.
+ * request's thread would just wait for it. `onFailure` hears once why the thread stopped when it
+ * was not closed (the server logs it). `module`: the worker's entry (tests give a broken one).
  */
-export function createUploadThread(opts: { maxBytes: number }): UploadThread {
-  const worker = new Worker(new URL("./upload-thread.mjs", import.meta.url), {
+export function createUploadThread(opts: { maxBytes: number; onFailure?: (error: Error) => void; module?: URL }): UploadThread {
+  const worker = new Worker(opts.module ?? new URL("./upload-thread.mjs", import.meta.url), {
     execArgv: [],
     // Its work is short-lived text: a small young generation, whatever the main thread was given.
     resourceLimits: { maxYoungGenerationSizeMb: 16 },
@@ -63,15 +64,17 @@ export function createUploadThread(opts: { maxBytes: number }): UploadThread {
     if ("ready" in m) return void ((loaded = true), markReady());
     open.get(m.id)?.(m);
   });
+  let closing = false;
   const stop = (error: Error) => {
+    if (!failure && !closing) opts.onFailure?.(error);
     failure ??= error;
     for (const [id, on] of open) on({ id, error: failure.message });
   };
   worker.on("error", (e) => stop(e instanceof Error ? e : new Error(String(e))));
-  worker.on("exit", () => (stop(new Error("The upload thread has stopped")), markReady()));
+  worker.on("exit", (code) => (stop(new Error(`The upload thread has stopped (exit code ${code})`)), markReady()));
 
   const reader: UploadReaderFactory = ({ maxDepth, chunks = memoryChunks, declaredBytes }): UploadReader | null => {
-    // Until the thread has loaded (≈ 0.5 s after start) an upload would wait for it: read it here.
+    // Until the thread has loaded (≈ 150 ms after start) an upload would wait for it: read it here.
     if (!loaded || failure || declaredBytes === null || declaredBytes > opts.maxBytes) return null;
     const id = nextId++;
     let store: ChunkStore | null = null;
@@ -134,6 +137,7 @@ export function createUploadThread(opts: { maxBytes: number }): UploadThread {
     reader,
     ready,
     async close() {
+      closing = true;
       stop(new Error("The upload thread is closed"));
       await worker.terminate();
     },

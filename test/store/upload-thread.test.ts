@@ -129,14 +129,27 @@ describe("the upload thread", () => {
     await starting.close();
   });
 
+  it("reports a thread that fails to start, once, and leaves every upload to the request's thread", async () => {
+    const failures: Error[] = [];
+    const broken = createUploadThread({ maxBytes: 1024, module: new URL("../support/failing-worker.mjs", import.meta.url), onFailure: (e) => failures.push(e) });
+    await broken.ready;
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toMatch(/boom/);
+    expect(broken.reader({ maxDepth: 64, declaredBytes: 100 })).toBeNull();
+    await broken.close();
+    expect(failures).toHaveLength(1);
+  });
+
   it("once stopped, fails the upload it was reading and leaves the next ones to the request's thread", async () => {
-    const stopping = createUploadThread({ maxBytes: 1024 });
+    const failures: Error[] = [];
+    const stopping = createUploadThread({ maxBytes: 1024, onFailure: (e) => failures.push(e) });
     await stopping.ready;
     const r = stopping.reader({ maxDepth: 64, declaredBytes: 100 })!;
     r.push(enc.encode('{"FormatVersion":1,"Records":['));
     await stopping.close();
     await expect(r.end()).rejects.toThrow(/upload thread/);
     expect(stopping.reader({ maxDepth: 64, declaredBytes: 100 })).toBeNull();
+    expect(failures).toEqual([]); // closed on purpose: nothing to report
     // The form reader then reads it itself.
     const bytes = form(people(3));
     const read = seen(await readImportForm(request(bytes, [64]), { maxBytes: 1 << 20, reader: stopping.reader }));
