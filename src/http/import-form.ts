@@ -2,10 +2,11 @@ import { decodeField, defaultIsFile, make as makeParser, type MultipartError } f
 import type { HonoRequest } from "hono";
 import { issue } from "../domain/issues.js";
 import type { ChunkStoreFactory } from "../import/chunk-store.js";
-import { createPackageSpooler, type Upload } from "../import/package-spool.js";
+import type { Upload } from "../import/package-spool.js";
+import { createUploadReader, type UploadReader } from "../import/upload-reader.js";
 import { MAX_PACKAGE_DEPTH } from "../import/package.js";
 import type { Issue } from "../schemas/api.js";
-import { createSha256, type IncrementalHash } from "../support/sha256.js";
+import type { IncrementalHash } from "../support/sha256.js";
 
 export type ImportForm = { fields: Record<string, string[]>; file: Upload | null };
 export type ImportFormResult = { ok: true; form: ImportForm } | { ok: false; status: 400 | 413; errors: Issue[] };
@@ -13,52 +14,25 @@ export type ImportFormResult = { ok: true; form: ImportForm } | { ok: false; sta
 const FILE = "File";
 const MAX_PARTS = 1000;
 
-/** Reads one uploaded package as its pieces arrive; `end` gives the spooled Upload. */
-export type UploadReader = {
-  push(piece: Uint8Array): void;
-  /** null when it can take more now; otherwise, when it can (the body is read no further until then). */
-  room?(): Promise<void> | null;
-  end(): Promise<Upload>;
-  release(): void;
-};
-
 /**
  * Reads uploads elsewhere (the Node server's upload thread): null when it cannot take one now,
  * and the upload is read here. Its chunks land in `chunks` stores as here.
  */
 export type UploadReaderFactory = (opts: { maxDepth: number; chunks?: ChunkStoreFactory; declaredBytes: number | null }) => UploadReader | null;
 
-/** One upload's bytes → hash + UTF-8 text → spool; each piece is let go once it is read. */
-function uploadReader(opts: FormOptions): UploadReader {
-  const hash = (opts.sha256 ?? createSha256)();
-  const decoder = new TextDecoder();
-  const spooler = createPackageSpooler({ maxDepth: MAX_PACKAGE_DEPTH, chunks: opts.chunks });
-  let bytes = 0;
-  return {
-    push(piece: Uint8Array) {
-      bytes += piece.length;
-      hash.update(piece);
-      spooler.push(decoder.decode(piece, { stream: true }));
-    },
-    async end(): Promise<Upload> {
-      spooler.push(decoder.decode());
-      return { spool: spooler.end(), sha256: await hash.hex(), bytes };
-    },
-    release: spooler.release,
-  };
-}
+/**
+ * Where the File part's record chunks go, given the fields read before it and the body's
+ * Content-Length (a plan starts on the chunks while the rest of the file comes in:
+ * plan-early.ts); the form's `chunks` when undefined.
+ */
+export type ChunksFor = (fieldsBefore: Readonly<Record<string, string[]>>, declaredBytes: number | null) => ChunkStoreFactory | undefined;
 
 type FormOptions = {
   maxBytes: number;
   sha256?: () => IncrementalHash;
   chunks?: ChunkStoreFactory;
   reader?: UploadReaderFactory;
-  /**
-   * Where the File part's record chunks go, given the fields read before it and the body's
-   * Content-Length (a plan starts on the chunks while the rest of the file comes in:
-   * plan-early.ts); `chunks` when undefined.
-   */
-  chunksFor?: (fieldsBefore: Readonly<Record<string, string[]>>, declaredBytes: number | null) => ChunkStoreFactory | undefined;
+  chunksFor?: ChunksFor;
 };
 type BodyCache = { formData?: Promise<FormData>; arrayBuffer?: Promise<ArrayBuffer> };
 
@@ -96,7 +70,7 @@ async function readStreamedForm(type: string, body: ReadableStream<Uint8Array> |
     onFile(info) {
       if (info.name !== FILE || st.reading) return ignoreChunk; // other files, and a second File, are not read
       const chunks = opts.chunksFor?.(fields, declaredBytes) ?? opts.chunks;
-      const r = (st.reading = opts.reader?.({ maxDepth: MAX_PACKAGE_DEPTH, chunks, declaredBytes }) ?? uploadReader({ ...opts, chunks }));
+      const r = (st.reading = opts.reader?.({ maxDepth: MAX_PACKAGE_DEPTH, chunks, declaredBytes }) ?? createUploadReader({ maxDepth: MAX_PACKAGE_DEPTH, sha256: opts.sha256, chunks }));
       return (chunk) => {
         if (chunk && !st.problem) r.push(chunk);
       };
@@ -134,7 +108,7 @@ async function readParsedForm(form: FormData, opts: FormOptions): Promise<Import
   let file: Upload | null = null;
   for (const [name, value] of form.entries()) {
     if (name === FILE && file === null) {
-      const r = uploadReader(opts);
+      const r = createUploadReader({ maxDepth: MAX_PACKAGE_DEPTH, sha256: opts.sha256, chunks: opts.chunks });
       if (typeof value === "string") r.push(new TextEncoder().encode(value));
       else {
         const reader = value.stream().getReader();

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import type { IncrementalHash } from "../support/sha256.js";
 import { newId } from "../support/ids.js";
 import { createApp } from "../app.js";
 import type { Config } from "../config.js";
@@ -15,13 +14,8 @@ import { BUSY_TIMEOUT_MS, openDatabase, type OpenOptions } from "./open-database
 import { createPlanThread } from "./plan-thread.js";
 import { readProcessFor } from "./read-process.js";
 import { createUploadThread } from "./upload-thread.js";
+import { nodeSha256 } from "./node-sha256.js";
 import { besideConnection } from "./split-client.js";
-
-/** node:crypto hashes an upload as it streams in, without keeping its bytes. */
-const nodeSha256 = (): IncrementalHash => {
-  const h = createHash("sha256");
-  return { update: (bytes) => void h.update(bytes), hex: async () => h.digest("hex") };
-};
 
 const spoolOf = (config: Config) => fileChunks({ dir: config.spoolDir ?? tmpdir(), memoryBytes: config.spoolMemoryBytes });
 

@@ -1,16 +1,15 @@
-import { createHash, type Hash } from "node:crypto";
 import { parentPort } from "node:worker_threads";
 import type { ChunkStore } from "../import/chunk-store.js";
-import { createPackageSpooler } from "../import/package-spool.js";
+import { createUploadReader, type UploadReader } from "../import/upload-reader.js";
+import { nodeSha256 } from "./node-sha256.js";
 import type { UploadMessage, UploadRequest, UploadThreadReady } from "./upload-thread.js";
 
 /**
  * The upload thread's side: for each open upload, the pieces it is sent are hashed, decoded and
- * cut into record chunks by the same spooler the main thread would run (package-spool.ts). Each
+ * cut into record chunks by the same reader the main thread would run (upload-reader.ts). Each
  * chunk's text is posted back as soon as it is cut; nothing of an upload is kept here after its end.
  */
-type Open = { hash: Hash; decoder: TextDecoder; spooler: ReturnType<typeof createPackageSpooler>; bytes: number };
-const open = new Map<number, Open>();
+const open = new Map<number, UploadReader>();
 const post = (message: UploadMessage) => parentPort!.postMessage(message);
 
 /** The spooler's chunk store: every change is mirrored by the store on the main thread. */
@@ -31,32 +30,31 @@ const mirroredChunks =
     };
   };
 
+const failed = (id: number, e: unknown) => {
+  open.delete(id);
+  post({ id, error: e instanceof Error ? e.message : String(e) });
+};
+
 parentPort!.on("message", (m: UploadRequest) => {
   try {
-    if (m.op === "open") {
-      open.set(m.id, { hash: createHash("sha256"), decoder: new TextDecoder(), spooler: createPackageSpooler({ maxDepth: m.maxDepth, chunks: mirroredChunks(m.id) }), bytes: 0 });
-      return;
-    }
+    if (m.op === "open") return void open.set(m.id, createUploadReader({ maxDepth: m.maxDepth, sha256: nodeSha256, chunks: mirroredChunks(m.id) }));
     const u = open.get(m.id);
     if (!u) return; // cancelled
     if (m.op === "piece") {
-      u.bytes += m.piece.length;
-      u.hash.update(m.piece);
-      u.spooler.push(u.decoder.decode(m.piece, { stream: true }));
+      u.push(m.piece);
       post({ id: m.id, read: m.piece.length });
     } else if (m.op === "end") {
       open.delete(m.id);
-      u.spooler.push(u.decoder.decode());
-      const r = u.spooler.end();
-      const spool = r.ok ? { ok: true as const, members: r.spool.members, recordCount: r.spool.recordCount, chunked: r.spool.recordChunks !== null } : r;
-      post({ id: m.id, done: { spool, sha256: u.hash.digest("hex"), bytes: u.bytes } });
+      u.end().then(({ spool: r, sha256, bytes }) => {
+        const spool = r.ok ? { ok: true as const, members: r.spool.members, recordCount: r.spool.recordCount, chunked: r.spool.recordChunks !== null } : r;
+        post({ id: m.id, done: { spool, sha256, bytes } });
+      }, (e) => failed(m.id, e));
     } else {
       open.delete(m.id);
-      u.spooler.release();
+      u.release();
     }
   } catch (e) {
-    open.delete(m.id);
-    post({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+    failed(m.id, e);
   }
 });
 

@@ -1,7 +1,8 @@
 import { Worker } from "node:worker_threads";
 import type { Issue } from "../schemas/api.js";
 import { memoryChunks, type ChunkStore } from "../import/chunk-store.js";
-import type { UploadReader, UploadReaderFactory } from "../http/import-form.js";
+import type { UploadReaderFactory } from "../http/import-form.js";
+import type { UploadReader } from "../import/upload-reader.js";
 
 export type UploadRequest =
   | { op: "open"; id: number; maxDepth: number }

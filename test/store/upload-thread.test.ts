@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { HonoRequest } from "hono/request";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readImportForm, type ImportFormResult, type UploadReaderFactory } from "../../src/http/import-form.js";
 import { createUploadThread, MAX_BYTES_IN_FLIGHT } from "../../src/runtime/upload-thread.js";
+import { nodeSha256 } from "../../src/runtime/node-sha256.js";
 import { streamInPieces } from "../support/pieces.js";
 
 /**
@@ -41,10 +41,6 @@ const counted: UploadReaderFactory = (opts) => {
   const r = thread.reader(opts);
   if (r) readThere++;
   return r;
-};
-const nodeSha256 = () => {
-  const h = createHash("sha256");
-  return { update: (b: Uint8Array) => void h.update(b), hex: async () => h.digest("hex") };
 };
 
 async function readBoth(file: string, sizes: number[]) {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { actorOf } from "../../http/actor.js";
 import type { AppEnv } from "../../http/context.js";
 import { failed, okJson } from "../../http/envelope.js";
-import { readImportForm, type UploadReaderFactory } from "../../http/import-form.js";
+import { readImportForm, type ChunksFor, type UploadReaderFactory } from "../../http/import-form.js";
 import { releaseUpload } from "../../import/package-spool.js";
 import { issuesFromZod } from "../../http/validation.js";
 import { issue } from "../../domain/issues.js";
@@ -10,15 +10,12 @@ import { applyImport } from "../../services/apply.service.js";
 import { exportPackage } from "../../services/export.service.js";
 import { planImport } from "../../services/plan.service.js";
 import { planEarly, type EarlyPlan } from "../../services/plan-early.js";
-import type { ChunkStoreFactory } from "../../import/chunk-store.js";
 import { ApplyFormSchema, PlanFormSchema } from "../../schemas/transfer.js";
 import type { AppRouteHandler } from "../types.js";
 import type * as routes from "./json-import.routes.js";
 
 const noFile = () => failed(400, [issue("invalid_package", "The form has no File part with the JSON export package.", { fieldKey: "File" })]);
 type Limits = { maxUploadBytes: number };
-
-type ChunksFor = (fieldsBefore: Readonly<Record<string, string[]>>, declaredBytes: number | null) => ChunkStoreFactory | undefined;
 
 /** Reads the streamed form and checks its fields with the route's own schema (same issues as before). */
 async function readForm<S extends typeof PlanFormSchema | typeof ApplyFormSchema>(c: Context<AppEnv>, schema: S, limits: Limits, early?: { chunksFor: ChunksFor; reader: UploadReaderFactory }) {
