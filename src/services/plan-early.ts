@@ -1,14 +1,12 @@
 import { memoryChunks, type ChunkStore, type ChunkStoreFactory } from "../import/chunk-store.js";
 import { RECORDS_PER_CHUNK } from "../import/package-spool.js";
-import { createFieldResolver } from "../import/prepare.js";
-import type { PlanRow } from "../schemas/transfer.js";
-import { decideRows, ownErrorsOf } from "./chunk-work.js";
+import { planChunk, type PlannedChunk } from "./chunk-work.js";
 import type { Deps } from "./deps.js";
-import { lookupPlanMatches, resolveTarget, type ImportTarget } from "./import-context.js";
-import { KEEP_RECORDS_UP_TO, prepareChunkText } from "./package-rows.js";
+import { resolveTarget, type ImportTarget } from "./import-context.js";
+import { KEEP_RECORDS_UP_TO } from "./package-rows.js";
 
 /** A chunk's plan rows as decided before the file's duplicates are known, and each row's own error count. */
-export type EarlyChunk = { rows: PlanRow[]; ownErrors: number[] };
+export type EarlyChunk = Omit<Extract<PlannedChunk, { ok: true }>, "ok">;
 
 /**
  * A plan of the chunks of an upload that are already cut while the rest of it comes in. Nothing
@@ -65,10 +63,9 @@ export function planEarly(
   if (deps.chunkWorker) return null;
   const resolving = resolveTarget(deps, entity, refs[0]!).catch(() => null);
   const planned: EarlyChunk[] = [];
-  const lookups = new Set<Promise<void>>();
+  const planning = new Set<Promise<void>>(); // chunks parsed, their lookups in flight
   const waiting: { text: string; c: number }[] = [];
   let target: ImportTarget | null = null;
-  let resolver: ReturnType<typeof createFieldResolver> | null = null;
   let stopped = false;
   let firstMissing = Infinity; // the first chunk that did not parse or whose lookup failed
   let store: ChunkStore | null = null;
@@ -81,25 +78,19 @@ export function planEarly(
   const plan = (text: string, c: number) => {
     if (stopped || c >= firstMissing || (c + 1) * RECORDS_PER_CHUNK > upTo) return;
     if (!target) return void waiting.push({ text, c });
-    const t = target;
+    const missing = () => void (firstMissing = Math.min(firstMissing, c));
     // The file's record count is only known at the end; it only goes into a syntax error's text,
     // and a chunk with one is planned again after the upload.
-    const prepared = prepareChunkText(text, c, Number.MAX_SAFE_INTEGER, t, resolver!);
-    if (!prepared.ok) return void (firstMissing = c);
-    const ownErrors = ownErrorsOf(prepared.rows);
-    const lookup = lookupPlanMatches(deps, t, prepared.rows).then(
-      (matches) => {
-        if (!stopped) planned[c] = { rows: decideRows(t, prepared.rows, matches), ownErrors };
-      },
-      () => void (firstMissing = Math.min(firstMissing, c)),
-    );
-    lookups.add(lookup);
-    void lookup.then(() => lookups.delete(lookup));
+    const chunk = planChunk(deps, target, text, c, Number.MAX_SAFE_INTEGER).then((r) => {
+      if (!r.ok) missing();
+      else if (!stopped) planned[c] = { rows: r.rows, ownErrors: r.ownErrors };
+    }, missing);
+    planning.add(chunk);
+    void chunk.then(() => planning.delete(chunk));
   };
   void resolving.then((r) => {
     if (!r?.ok) return stop();
     target = r.target;
-    resolver = createFieldResolver(target.definition, target.profile);
     for (const { text, c } of waiting.splice(0)) plan(text, c);
   });
 
@@ -130,7 +121,7 @@ export function planEarly(
     },
     async take(final, spooled) {
       const r = await resolving;
-      while (lookups.size > 0) await Promise.all(lookups);
+      while (planning.size > 0) await Promise.all(planning);
       const usable = !stopped && r?.ok === true && spooled === store && sameTarget(r.target, final);
       const out: EarlyChunk[] = [];
       if (usable) for (let c = 0; c < firstMissing && planned[c]; c++) out.push(planned[c]!);
